@@ -1,0 +1,71 @@
+"""Teams and their API keys: who may call the proxy, for which models, within which limits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Team(models.Model):
+    """A group of people and applications that share keys, limits and a monthly budget."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    leads = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="led_teams", blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="member_teams", blank=True
+    )
+    # None means "no limit of its own"; keys may still carry theirs.
+    rpm_limit = models.PositiveIntegerField(null=True, blank=True)
+    tpm_limit = models.PositiveIntegerField(null=True, blank=True)
+    monthly_budget_usd = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    # Model aliases the team may use; an empty list means every alias the policy offers.
+    allowed_models = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """A team's credential for the proxy. Only a keyed hash of the secret is stored."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="keys")
+    name = models.CharField(max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+    )
+    # The visible start of the secret (`kdn_` + 8 characters): safe to log and show.
+    prefix = models.CharField(max_length=16, unique=True)
+    # HMAC-SHA-256(pepper, secret), hex.
+    digest = models.CharField(max_length=64)
+    allowed_models = models.JSONField(default=list, blank=True)
+    rpm_limit = models.PositiveIntegerField(null=True, blank=True)
+    tpm_limit = models.PositiveIntegerField(null=True, blank=True)
+    monthly_budget_usd = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=500, blank=True)
+    # Rotation creates a new key and lets the old one live until its grace period ends.
+    rotated_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="rotated_to"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="key_name_unique_per_team"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
