@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Team(models.Model):
@@ -25,9 +29,27 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Without these a user with team permissions sees and manages only the teams they lead.
+        permissions = [
+            ("view_all_teams", "Can view every team and its keys"),
+            ("manage_all_teams", "Can manage every team and its keys"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        """The team's configuration as JSON-safe data for change events."""
+        return {
+            "name": self.name,
+            "slug": self.slug,
+            "leads": sorted(u.get_username() for u in self.leads.all()) if self.pk else [],
+            "members": sorted(u.get_username() for u in self.members.all()) if self.pk else [],
+            "rpm_limit": self.rpm_limit,
+            "tpm_limit": self.tpm_limit,
+            "monthly_budget_usd": _decimal_text(self.monthly_budget_usd),
+            "allowed_models": list(self.allowed_models),
+        }
 
 
 class ApiKey(models.Model):
@@ -67,5 +89,44 @@ class ApiKey(models.Model):
             models.UniqueConstraint(fields=["team", "name"], name="key_name_unique_per_team"),
         ]
 
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        EXPIRED = "expired"
+        REVOKED = "revoked"
+
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def state(self, now: datetime | None = None) -> ApiKey.State:
+        """Active, expired or revoked at `now`: the one rule the console and the proxy share."""
+        if self.revoked_at is not None:
+            return ApiKey.State.REVOKED
+        if self.expires_at is not None and self.expires_at <= (now or timezone.now()):
+            return ApiKey.State.EXPIRED
+        return ApiKey.State.ACTIVE
+
+    @property
+    def is_active(self) -> bool:
+        return self.state() == ApiKey.State.ACTIVE
+
+    def audit_snapshot(self) -> dict[str, Any]:
+        """The key's configuration as JSON-safe data for change events: never the digest."""
+        return {
+            "name": self.name,
+            "team": self.team.slug,
+            "owner": self.owner.get_username() if self.owner else None,
+            "prefix": self.prefix,
+            "allowed_models": list(self.allowed_models),
+            "rpm_limit": self.rpm_limit,
+            "tpm_limit": self.tpm_limit,
+            "monthly_budget_usd": _decimal_text(self.monthly_budget_usd),
+            "tags": list(self.tags),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "revoked_reason": self.revoked_reason,
+            "rotated_from": self.rotated_from.prefix if self.rotated_from_id else None,
+        }
+
+
+def _decimal_text(value: Any) -> str | None:
+    return None if value is None else str(value)
