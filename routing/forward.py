@@ -1,0 +1,355 @@
+"""Calls to backends: one pooled `httpx.AsyncClient` per backend, plus the built-in echo backend.
+
+The clients use the aiohttp transport (`httpx_aiohttp`): httpx's own pool degrades under
+concurrency, streams especially (notes/proxy-facts.md). Each backend has connect, first-byte and
+total timeouts and an optional per-process concurrency cap. A failure that happens before any
+answer byte is released (`UpstreamUnavailable`) lets the proxy try the next candidate; anything
+else is final.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import struct
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import httpx
+import orjson
+from httpx_aiohttp import HttpxAiohttpClient
+
+from routing.sse import SseEvent, SseParser
+
+Endpoint = Literal["chat", "embeddings"]
+PATHS: dict[str, str] = {"chat": "/chat/completions", "embeddings": "/embeddings"}
+ECHO_URL = "echo://"
+DEFAULT_CAP = 1000  # connections per backend per process when the policy sets no cap
+
+
+class BackendLike(Protocol):
+    """The fields of `routing.policy.document.Backend` that forwarding reads."""
+
+    name: str
+    base_url: str
+    api_key_env: str | None
+    connect_timeout: float
+    first_byte_timeout: float
+    total_timeout: float
+    max_concurrency: int | None
+
+
+class UpstreamUnavailable(Exception):
+    """Connect error, timeout, 5xx, 429 or a busy backend: try the next candidate."""
+
+    def __init__(self, reason: str, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+class UpstreamRejected(Exception):
+    """The backend refused the request itself (4xx other than 429): final, not retried."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(slots=True)
+class JsonAnswer:
+    payload: dict[str, Any]
+    upstream_ms: float
+
+
+@dataclass(slots=True)
+class StreamAnswer:
+    """An open upstream stream whose status was 200: iterate `events()`, then `aclose()`."""
+
+    chunks: AsyncIterator[bytes]
+    started: float
+    deadline: float
+    _close: Any = None
+    _release: Any = None
+    first_byte_at: float | None = None
+    parser: SseParser = field(default_factory=SseParser)
+
+    async def events(self) -> AsyncIterator[SseEvent]:
+        while True:
+            try:
+                async with asyncio.timeout_at(self.deadline):
+                    chunk = await anext(self.chunks)
+            except StopAsyncIteration:
+                break
+            if self.first_byte_at is None:
+                self.first_byte_at = time.perf_counter()
+            for event in self.parser.feed(chunk):
+                yield event
+        for event in self.parser.close():
+            yield event
+
+    async def aclose(self) -> None:
+        release, self._release = self._release, None
+        try:
+            if self._close is not None:
+                await self._close()
+        finally:
+            if release is not None:
+                release()
+
+
+@dataclass(slots=True)
+class _Pool:
+    client: httpx.AsyncClient
+    gate: asyncio.Semaphore
+    api_key: str | None
+
+
+_pools: dict[tuple[Any, ...], _Pool] = {}
+
+
+def is_echo(backend: BackendLike) -> bool:
+    return backend.base_url == ECHO_URL
+
+
+def _pool(backend: BackendLike) -> _Pool:
+    # Clients belong to one event loop; a process normally has exactly one.
+    loop = asyncio.get_running_loop()
+    key = (
+        id(loop),
+        backend.name,
+        backend.base_url,
+        backend.api_key_env,
+        backend.connect_timeout,
+        backend.first_byte_timeout,
+        backend.max_concurrency,
+    )
+    pool = _pools.get(key)
+    if pool is None:
+        cap = backend.max_concurrency or DEFAULT_CAP
+        timeout = httpx.Timeout(
+            connect=backend.connect_timeout,
+            read=backend.first_byte_timeout,
+            write=backend.connect_timeout,
+            pool=backend.connect_timeout,
+        )
+        client = HttpxAiohttpClient(
+            base_url=backend.base_url.rstrip("/"),
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=cap, max_keepalive_connections=min(cap, 256)),
+            trust_env=False,
+        )
+        api_key = os.environ.get(backend.api_key_env) if backend.api_key_env else None
+        pool = _Pool(client=client, gate=asyncio.Semaphore(cap), api_key=api_key)
+        _pools[key] = pool
+    return pool
+
+
+async def _acquire(pool: _Pool, backend: BackendLike) -> None:
+    try:
+        async with asyncio.timeout(backend.connect_timeout):
+            await pool.gate.acquire()
+    except TimeoutError:
+        raise UpstreamUnavailable("busy") from None
+
+
+def _headers(pool: _Pool, backend: BackendLike, stream: bool) -> dict[str, str]:
+    if backend.api_key_env and not pool.api_key:
+        # The key's variable is unset: the backend would refuse us; try the next one.
+        raise UpstreamUnavailable("api key not configured")
+    headers = {"content-type": "application/json"}
+    if stream:
+        headers["accept"] = "text/event-stream"
+    if pool.api_key:
+        headers["authorization"] = f"Bearer {pool.api_key}"
+    return headers
+
+
+def _check_status(response: httpx.Response, body: bytes) -> None:
+    status = response.status_code
+    if status == 200:
+        return
+    if status == 429 or status >= 500:
+        raise UpstreamUnavailable(f"status {status}", status)
+    message = "The backend rejected the request."
+    try:
+        detail = orjson.loads(body).get("error", {}).get("message")
+        if isinstance(detail, str):
+            message = f"The backend rejected the request: {detail[:300]}"
+    except (orjson.JSONDecodeError, AttributeError):
+        pass
+    raise UpstreamRejected(status, message)
+
+
+async def send_json(backend: BackendLike, endpoint: Endpoint, body: dict[str, Any]) -> JsonAnswer:
+    """One non-streamed call. Raises UpstreamUnavailable / UpstreamRejected."""
+    started = time.perf_counter()
+    if is_echo(backend):
+        payload = echo_embeddings(body) if endpoint == "embeddings" else echo_chat(body)
+        return JsonAnswer(payload, (time.perf_counter() - started) * 1000)
+    pool = _pool(backend)
+    headers = _headers(pool, backend, stream=False)
+    await _acquire(pool, backend)
+    try:
+        async with asyncio.timeout(backend.total_timeout):
+            response = await pool.client.post(
+                PATHS[endpoint], content=orjson.dumps(body), headers=headers
+            )
+            raw = response.content
+    except (httpx.TransportError, TimeoutError) as exc:
+        raise UpstreamUnavailable(type(exc).__name__) from None
+    finally:
+        pool.gate.release()
+    _check_status(response, raw)
+    try:
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise UpstreamUnavailable("invalid JSON from backend") from None
+    if not isinstance(payload, dict):
+        raise UpstreamUnavailable("invalid JSON from backend")
+    return JsonAnswer(payload, (time.perf_counter() - started) * 1000)
+
+
+async def open_stream(backend: BackendLike, body: dict[str, Any]) -> StreamAnswer:
+    """Start a streamed chat call and wait for a 200 status (before any byte goes to the client)."""
+    started = time.perf_counter()
+    deadline = asyncio.get_running_loop().time() + backend.total_timeout
+    if is_echo(backend):
+        return StreamAnswer(chunks=_echo_chunks(body), started=started, deadline=deadline)
+    pool = _pool(backend)
+    headers = _headers(pool, backend, stream=True)
+    await _acquire(pool, backend)
+    request = pool.client.build_request(
+        "POST", PATHS["chat"], content=orjson.dumps(body), headers=headers
+    )
+    try:
+        async with asyncio.timeout_at(deadline):
+            response = await pool.client.send(request, stream=True)
+            if response.status_code != 200:
+                raw = await response.aread()
+                await response.aclose()
+                _check_status(response, raw)
+    except (httpx.TransportError, TimeoutError) as exc:
+        pool.gate.release()
+        raise UpstreamUnavailable(type(exc).__name__) from None
+    except BaseException:
+        pool.gate.release()
+        raise
+    return StreamAnswer(
+        chunks=aiter(response.aiter_raw()),
+        started=started,
+        deadline=deadline,
+        _close=response.aclose,
+        _release=pool.gate.release,
+    )
+
+
+async def close_all() -> None:
+    for pool in list(_pools.values()):
+        await pool.client.aclose()
+    _pools.clear()
+
+
+# -- the built-in echo backend: answers with exactly the text it received ----------------------
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return "".join(
+                    p.get("text", "")
+                    for p in content
+                    if isinstance(p, dict) and p.get("type") == "text"
+                )
+    return ""
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4) if text else 0
+
+
+def _echo_usage(body: dict[str, Any], completion: str) -> dict[str, int]:
+    prompt = sum(
+        _tokens(m["content"])
+        for m in body.get("messages") or []
+        if isinstance(m, dict) and isinstance(m.get("content"), str)
+    )
+    done = _tokens(completion)
+    return {"prompt_tokens": prompt, "completion_tokens": done, "total_tokens": prompt + done}
+
+
+def _echo_id(text: str) -> str:
+    return "chatcmpl-echo" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def echo_chat(body: dict[str, Any]) -> dict[str, Any]:
+    text = _last_user_text(body)
+    return {
+        "id": _echo_id(text),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": str(body.get("model", "echo")),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": _echo_usage(body, text),
+    }
+
+
+def echo_embeddings(body: dict[str, Any]) -> dict[str, Any]:
+    value = body.get("input")
+    items = (
+        value if isinstance(value, list) and not all(isinstance(v, int) for v in value) else [value]
+    )
+    data = []
+    for i, item in enumerate(items):
+        digest = hashlib.sha256(orjson.dumps(item)).digest()
+        vector = [x / 2**31 for x in struct.unpack(">8i", digest)]
+        data.append({"object": "embedding", "index": i, "embedding": vector})
+    tokens = sum(_tokens(v) if isinstance(v, str) else len(v) for v in items if v)
+    return {
+        "object": "list",
+        "data": data,
+        "model": str(body.get("model", "echo")),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+
+
+def _echo_pieces(text: str, size: int = 16) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+async def _echo_chunks(body: dict[str, Any]) -> AsyncIterator[bytes]:
+    text = _last_user_text(body)
+    base = {
+        "id": _echo_id(text),
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": str(body.get("model", "echo")),
+    }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return b"data: " + orjson.dumps({**base, "choices": [choice]}) + b"\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    for piece in _echo_pieces(text):
+        yield chunk({"content": piece})
+    yield chunk({}, "stop")
+    options = body.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage") is True:
+        usage = {**base, "choices": [], "usage": _echo_usage(body, text)}
+        yield b"data: " + orjson.dumps(usage) + b"\n\n"
+    yield b"data: [DONE]\n\n"
