@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
+    "rest_framework.authtoken",  # admin API tokens for automation (console.permissions)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "console",
@@ -140,10 +141,17 @@ KORDON_SERVE_STATIC = env_bool("KORDON_SERVE_STATIC", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "console.permissions.AdminTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
 }
+# Console login throttling: this many failures per username and client address lock that pair
+# out for the window (cache-backed: Redis when configured).
+KORDON_LOGIN_MAX_FAILURES = env_int("KORDON_LOGIN_MAX_FAILURES", default=5, minimum=1)
+KORDON_LOGIN_LOCKOUT_SECONDS = env_int("KORDON_LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kordon management API",
     "VERSION": "1",
@@ -163,6 +171,20 @@ KORDON_MAX_BODY_BYTES = env_int("KORDON_MAX_BODY_BYTES", default=1_048_576, mini
 DATA_UPLOAD_MAX_MEMORY_SIZE = KORDON_MAX_BODY_BYTES
 KORDON_REQUIRE_SERVICES = env_bool("KORDON_REQUIRE_SERVICES", default=False)
 KORDON_DEMO = env_bool("KORDON_DEMO", default=LOCAL_MODE)
+
+# Audit trail (issue 5): retention, sealing, exports, alerts; the beat schedule runs the sealer.
+KORDON_AUDIT_RETENTION_DAYS = env_int("KORDON_AUDIT_RETENTION_DAYS", default=365, minimum=1)
+KORDON_AUDIT_OPEN_GRACE_SECONDS = env_int("KORDON_AUDIT_OPEN_GRACE_SECONDS", default=600, minimum=60)
+KORDON_AUDIT_MAX_SEAL_LAG_SECONDS = env_int("KORDON_AUDIT_MAX_SEAL_LAG_SECONDS", default=120, minimum=5)
+KORDON_AUDIT_EXPORT_INLINE_MAX = env_int("KORDON_AUDIT_EXPORT_INLINE_MAX", default=5000, minimum=0)
+KORDON_ALERT_WEBHOOK_URL = os.environ.get("KORDON_ALERT_WEBHOOK_URL", "")
+CELERY_BEAT_SCHEDULE = {
+    "audit-seal": {"task": "audit.tasks.audit_seal_task", "schedule": 5.0},
+    "audit-rollup": {"task": "audit.tasks.audit_rollup_task", "schedule": 60.0},
+    "audit-alerts": {"task": "audit.tasks.audit_alerts_task", "schedule": 300.0},
+    "audit-verify": {"task": "audit.tasks.audit_verify_task", "schedule": 3600.0},
+    "audit-retention": {"task": "audit.tasks.audit_purge_task", "schedule": 86400.0},
+}
 
 LOGGING = {
     "version": 1,
