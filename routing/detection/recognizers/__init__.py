@@ -1,0 +1,1 @@
+"""Presidio recognizers for every entity of the contract."""

@@ -1,0 +1,216 @@
+# ruff: noqa: RUF003 (Cyrillic, Kazakh and look-alike characters are data here)
+"""EMAIL_ADDRESS (incl. `name at domain`, `name[at]domain`), PHONE_NUMBER, IP_ADDRESS."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+import phonenumbers
+from presidio_analyzer import Pattern, RecognizerResult
+
+from routing.detection import context
+from routing.detection.recognizers.base import Doc, Recognizer, result
+
+_AT = r"(?:@|\s?[\[\(\{<]\s?(?:at|собака|эт)\s?[\]\)\}>]\s?|\s(?:at|AT)\s)"
+_DOT = r"(?:\.|\s?[\[\(\{<]\s?(?:dot|точка|нүкте)\s?[\]\)\}>]\s?|\s(?:dot|DOT)\s)"
+EMAIL = Pattern(
+    "email",
+    r"(?<![\w.+\-%:/])[\w%+\-]+(?:\.[\w%+\-]+)*"
+    + _AT
+    + r"[\w\-]+(?:"
+    + _DOT
+    + r"[\w\-]+)*"
+    + _DOT
+    + r"[^\W\d_]{2,24}(?![\w\-])",
+    0.5,
+)
+_EMAIL = re.compile(EMAIL.regex)
+# `look at example.com` is not an address: words that often stand before a spaced "at".
+_NOT_LOCAL = frozenset(
+    [
+        "look",
+        "looking",
+        "looked",
+        "arrive",
+        "arrived",
+        "arriving",
+        "stay",
+        "stayed",
+        "staying",
+        "work",
+        "works",
+        "worked",
+        "working",
+        "live",
+        "lives",
+        "lived",
+        "meet",
+        "met",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "am",
+        "available",
+        "here",
+        "there",
+        "located",
+        "hosted",
+        "found",
+        "online",
+        "posted",
+        "published",
+        "see",
+        "visit",
+        "check",
+        "go",
+        "went",
+        "started",
+        "me",
+        "us",
+        "them",
+        "him",
+        "her",
+        "it",
+        "you",
+        "we",
+        "they",
+        "aim",
+        "aimed",
+        "aims",
+        "point",
+        "points",
+        "pointing",
+        "hit",
+        "hits",
+        "good",
+        "bad",
+        "best",
+        "great",
+        "expert",
+    ]
+)
+
+PHONE = Pattern("phone", r"(?<![\w+(])\+?\(?[0-9](?:[ \t\-.()\u00a0]{0,3}[0-9]){6,18}(?![\w])", 0.5)
+_PHONE = re.compile(PHONE.regex)
+
+IPV4 = Pattern(
+    "ipv4",
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])",
+    0.5,
+)
+_IPV4 = re.compile(IPV4.regex)
+IPV6 = Pattern(
+    "ipv6",
+    r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:)(?::|[0-9A-Fa-f]{1,4}:?){1,7}(?:[0-9A-Fa-f]{1,4}|(?:[0-9]{1,3}\.){3}[0-9]{1,3})?(?:%\w+)?(?![\w:])",
+    0.5,
+)
+_IPV6 = re.compile(IPV6.regex)
+
+
+class EmailRecognizer(Recognizer):
+    ENTITIES = ("EMAIL_ADDRESS",)
+
+    def scan(self, doc: Doc) -> list[RecognizerResult]:
+        out: list[RecognizerResult] = []
+        folded = doc.folded  # homoglyphs folded: `ivаn@mаil.ru` with Cyrillic а still matches
+        if "@" not in folded and not _maybe_spelled(doc.lower):
+            return out
+        for m in _EMAIL.finditer(folded):
+            value = m.group()
+            if "@" not in value:
+                local = re.split(r"[\s\[\(\{<]", value, maxsplit=1)[0]
+                if local.lower() in _NOT_LOCAL or ("." not in value and "dot" not in value.lower()):
+                    continue
+            out.append(result("EMAIL_ADDRESS", m.start(), m.end(), 1.0 if "@" in value else 0.9))
+        return out
+
+
+def _maybe_spelled(lower: str) -> bool:
+    return (
+        " at " in lower or "at]" in lower or "at)" in lower or "собака" in lower or "at}" in lower
+    )
+
+
+class PhoneRecognizer(Recognizer):
+    """Candidates by regex; each parsed by libphonenumber (KZ/RU `+7`, `8 7xx`, international)."""
+
+    ENTITIES = ("PHONE_NUMBER",)
+
+    def scan(self, doc: Doc) -> list[RecognizerResult]:
+        out: list[RecognizerResult] = []
+        text = doc.text
+        for m in _PHONE.finditer(text):
+            cand = m.group()
+            digits = re.sub(r"[^0-9]", "", cand)
+            if len(digits) > 15:
+                out.extend(self._split(doc, m.start(), cand))
+                continue
+            if _valid(cand, digits):
+                score = 0.95 if context.near(doc.lower, m.start(), m.end(), context.PHONE) else 0.85
+                out.append(result("PHONE_NUMBER", m.start(), m.end(), score))
+        return out
+
+    def _split(self, doc: Doc, offset: int, cand: str) -> list[RecognizerResult]:
+        found = []
+        for match in phonenumbers.PhoneNumberMatcher(
+            cand, "KZ", leniency=phonenumbers.Leniency.VALID
+        ):
+            found.append(result("PHONE_NUMBER", offset + match.start, offset + match.end, 0.85))
+        return found
+
+
+def _valid(cand: str, digits: str) -> bool:
+    n = len(digits)
+    if n < 10 or n > 15:
+        return False
+    try:
+        if cand.startswith("+"):
+            num = phonenumbers.parse(cand, None)
+        elif n == 11 and digits[0] in "78":
+            num = (
+                phonenumbers.parse(cand, "KZ")
+                if digits[0] == "8"
+                else phonenumbers.parse("+" + digits, None)
+            )
+        elif n == 10:
+            if not _looks_dialled(cand):
+                return False
+            num = phonenumbers.parse(cand, "US")
+            if not phonenumbers.is_valid_number(num):
+                num = phonenumbers.parse(cand, "KZ")
+        else:
+            return False
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(num)
+
+
+def _looks_dialled(cand: str) -> bool:
+    """Ten bare digits are too often other numbers: require phone-style grouping."""
+    return "(" in cand or len(re.findall(r"[0-9]+", cand)) >= 3
+
+
+class IpRecognizer(Recognizer):
+    ENTITIES = ("IP_ADDRESS",)
+
+    def scan(self, doc: Doc) -> list[RecognizerResult]:
+        out: list[RecognizerResult] = []
+        text = doc.text
+        if "." in text:
+            for m in _IPV4.finditer(text):
+                out.append(result("IP_ADDRESS", m.start(), m.end(), 0.9))
+        if "::" in text or text.count(":") >= 5:
+            for m in _IPV6.finditer(text):
+                value = m.group().split("%")[0]
+                if len(value) < 6:
+                    continue
+                try:
+                    ipaddress.IPv6Address(value)
+                except ValueError:
+                    continue
+                out.append(result("IP_ADDRESS", m.start(), m.end(), 0.9))
+        return out

@@ -1,0 +1,102 @@
+"""Numeric identifiers: KZ_IIN, KZ_BIN, RU_INN, RU_SNILS, RU_PASSPORT, US_SSN, CREDIT_CARD.
+
+One pass finds runs of digit groups separated by a space, dash, dot, slash or line break.
+Every contiguous sequence of whole groups (at most 19 digits) is joined and checked, so
+`8704 1230 0123`, `870412-300123` or a number split across lines is found as one value.
+Strong checksums (IIN/BIN date and mod-11, card brand and Luhn) need no context; weak ones
+(INN, SNILS, unformatted SSN) and the passport (no checksum) need a context word nearby.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import Pattern, RecognizerResult
+
+from routing.detection import context, validators
+from routing.detection.recognizers.base import Doc, Recognizer, result
+
+RUN = Pattern(
+    "digit_run",
+    r"(?<![0-9A-Za-z_+])[0-9]+(?:(?:[ \t]{0,2}[.\-/][ \t]{0,2}|[ \t]{1,2}|[ \t]*\r?\n[ \t]*)[0-9]+)*(?![0-9A-Za-z_])",
+    0.5,
+)
+_RUN = re.compile(RUN.regex)
+_GROUP = re.compile(r"[0-9]+")
+_SSN_FORMAT = re.compile(r"\d{3}-\d{2}-\d{4}")
+_SNILS_FORMAT = re.compile(r"\d{3}-\d{3}-\d{3}[ -]\d{2}")
+
+STRONG = 0.9  # valid strong checksum, no context
+STRONG_CTX = 1.0  # valid strong checksum with its context word
+WEAK_CTX = 0.95  # weak checksum or no checksum, with its context word
+FORMATTED = 0.85  # weak checksum in its distinctive printed format, no context
+
+
+class NumericIdRecognizer(Recognizer):
+    ENTITIES = ("KZ_IIN", "KZ_BIN", "RU_INN", "RU_SNILS", "RU_PASSPORT", "US_SSN", "CREDIT_CARD")
+
+    def scan(self, doc: Doc) -> list[RecognizerResult]:
+        out: list[RecognizerResult] = []
+        text = doc.text
+        for run in _RUN.finditer(text):
+            groups = [(m.start(), m.end()) for m in _GROUP.finditer(text, run.start(), run.end())]
+            for i, (gs, _) in enumerate(groups):
+                digits = ""
+                for ge_index in range(i, len(groups)):
+                    s, e = groups[ge_index]
+                    digits += text[s:e]
+                    if len(digits) > 19:
+                        break
+                    self._classify(doc, digits, gs, e, out)
+        return out
+
+    def _classify(
+        self, doc: Doc, digits: str, start: int, end: int, out: list[RecognizerResult]
+    ) -> None:
+        n = len(digits)
+        if n < 9:
+            return
+        lower = doc.lower
+
+        def ctx(pattern: re.Pattern[str]) -> bool:
+            return context.near(lower, start, end, pattern)
+
+        if n == 12:
+            if validators.kz_iin(digits):
+                out.append(
+                    result("KZ_IIN", start, end, STRONG_CTX if ctx(context.KZ_IIN) else STRONG)
+                )
+            elif validators.kz_bin(digits):
+                out.append(
+                    result("KZ_BIN", start, end, STRONG_CTX if ctx(context.KZ_BIN) else STRONG)
+                )
+            if validators.ru_inn(digits) and ctx(context.RU_INN):
+                out.append(result("RU_INN", start, end, WEAK_CTX))
+        elif n == 10:
+            if validators.ru_inn(digits) and ctx(context.RU_INN):
+                out.append(result("RU_INN", start, end, WEAK_CTX))
+            elif ctx(context.RU_PASSPORT) and digits[:2] != "00":
+                out.append(result("RU_PASSPORT", start, end, WEAK_CTX))
+        elif n == 11:
+            if validators.ru_snils(digits):
+                if ctx(context.RU_SNILS):
+                    out.append(result("RU_SNILS", start, end, WEAK_CTX))
+                elif _SNILS_FORMAT.fullmatch(doc.text, start, end):
+                    out.append(result("RU_SNILS", start, end, FORMATTED))
+        elif n == 9 and validators.us_ssn(digits):
+            if ctx(context.US_SSN):
+                out.append(result("US_SSN", start, end, WEAK_CTX))
+            elif _SSN_FORMAT.fullmatch(doc.text, start, end):
+                out.append(result("US_SSN", start, end, FORMATTED))
+        if n >= 13 and validators.credit_card(digits) and _card_grouping(doc.text, start, end):
+            out.append(
+                result(
+                    "CREDIT_CARD", start, end, STRONG_CTX if ctx(context.CREDIT_CARD) else STRONG
+                )
+            )
+
+
+def _card_grouping(text: str, start: int, end: int) -> bool:
+    """A card split into groups is split into groups of 3 or more (4-4-4-4, 4-6-5, ...)."""
+    groups = _GROUP.findall(text, start, end)
+    return all(len(g) >= 3 for g in groups[:-1])
