@@ -58,9 +58,9 @@ class Vault:
 
     def add(self, placeholder: str, original: str) -> None:
         match = PLACEHOLDER_RE.fullmatch(placeholder)
-        if match is None or placeholder != f"<{match.group(1)}_{match.group(2)}>":
+        key = None if match is None else placeholder_key(match.group(1), match.group(2))
+        if key is None or placeholder != f"<{key[0]}_{key[1]}>":  # upper case, no blanks/zeros
             raise MaskingError("vault: not a canonical placeholder")
-        key = placeholder_key(match.group(1), match.group(2))
         if key in self._by_key:
             raise MaskingError("vault: placeholder issued twice")
         self._by_key[key] = (placeholder, original)
