@@ -91,6 +91,9 @@ if LOCAL_MODE:
             "NAME": VAR_DIR / "db.sqlite3",
             # WAL lets the console read while the proxy writes audit records.
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+            # A file (not in-memory) test database, so the proxy tests' live server process
+            # shares it; per pid so parallel test runs in one work tree do not collide.
+            "TEST": {"NAME": VAR_DIR / f"test-{os.getpid()}.sqlite3"},
         }
     }
 else:  # ASGI: no persistent connections per thread; psycopg's pool instead
