@@ -13,18 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from routing.detection.custom import CustomCategory, compile_custom
+from routing.detection.errors import PatternError
 from routing.policy.entities import custom_entity_name, supported_entities
 from routing.policy.patterns import pattern_problem
-
-try:  # the masking layer owns MaskRule; until it lands, an identical local definition
-    from routing.privacy import MaskRule
-except ImportError:  # pragma: no cover - only before routing.privacy exists
-
-    @dataclass(frozen=True)
-    class MaskRule:  # type: ignore[no-redef]
-        action: Literal["placeholder", "redact", "hash", "partial", "block", "keep"]
-        apply_to: Literal["external", "all"] = "all"
-
+from routing.privacy import MaskRule
 
 SCHEMA_VERSION = 1
 RESIDENCIES = ("in-country", "external")
@@ -530,17 +523,13 @@ def _single_owner(parsed: list[Category | None], errors: _Errors) -> None:
 
 
 def _compile_check(categories: tuple[Category, ...], errors: _Errors) -> None:
-    """Let the detector compile the custom matchers too: it has the last word on patterns."""
-    try:
-        from routing.detection import CustomCategory, PatternError, get_detector
-    except ImportError:
-        return
+    """Compile the custom matchers as the proxy will: detection has the last word on them."""
     custom = [c for c in categories if c.is_custom]
     if not custom:
         return
     index = {c.name: i for i, c in enumerate(categories)}
     try:
-        get_detector().compile_custom(
+        compile_custom(
             [CustomCategory(name=c.name, patterns=c.patterns, terms=c.terms) for c in custom],
             field_prefix=lambda k: f"categories[{index[custom[k].name]}]",
         )

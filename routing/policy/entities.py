@@ -32,10 +32,7 @@ def custom_entity_name(category_name: str) -> str:
 
 
 def supported_entities() -> tuple[str, ...]:
-    """Detection's own constant when it exports one (cheap: no engine is built), else the contract's."""
-    try:
-        from routing import detection
-    except ImportError:
-        return CONTRACT_ENTITIES
-    found = getattr(detection, "SUPPORTED_ENTITIES", None)
-    return tuple(found) if found else CONTRACT_ENTITIES
+    """Detection's list (a constant: no engine is built); it must equal the contract's."""
+    from routing.detection import ENTITIES
+
+    return tuple(ENTITIES)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from routing.findings import Finding
+from routing.privacy import ScanResult, TextSlot
 
 CONTRACT_YAML = (Path(__file__).parent / "contract_policy.yaml").read_text()
 
@@ -16,12 +18,10 @@ def contract_doc() -> dict[str, Any]:
     return copy.deepcopy(yaml.safe_load(CONTRACT_YAML))
 
 
-@dataclass
-class Scan:
-    """The counts-and-kinds summary decide() reads from routing.privacy.ScanResult."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-    unscannable: list[str] = field(default_factory=list)
-
-    def entity_counts(self) -> dict[str, int]:
-        return dict(self.counts)
+def Scan(counts: dict[str, int] | None = None, unscannable: list[str] | None = None) -> ScanResult:
+    """A real ScanResult with `counts` findings per entity (spans are irrelevant to routing)."""
+    findings = [
+        Finding(entity, i, i + 1, 1.0) for entity, n in (counts or {}).items() for i in range(n)
+    ]
+    slots = [TextSlot(path=("messages", 0, "content"), text="x" * (len(findings) + 1))]
+    return ScanResult(slots=slots, findings=[findings], unscannable=list(unscannable or []))
