@@ -7,8 +7,10 @@ proxy process picks the new version up within 2 s.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max
@@ -100,3 +102,15 @@ def _new_version(policy: Policy, *, actor: Actor, comment: str, **fields: Any) -
 
 def latest_number() -> int | None:
     return PolicyVersion.objects.aggregate(n=Max("number"))["n"]
+
+
+DEMO_POLICY_PATH = Path(__file__).resolve().parent.parent / "demo_policy.yaml"
+
+
+@transaction.atomic
+def policy_load_demo(*, actor: Actor = None) -> PolicyVersion | None:
+    """Publish the demo policy when no policy version exists at all; else do nothing."""
+    if PolicyVersion.objects.exists():
+        return None
+    document = yaml.safe_load(DEMO_POLICY_PATH.read_text(encoding="utf-8"))
+    return policy_import(document=document, actor=actor, comment="demo policy (make run)")

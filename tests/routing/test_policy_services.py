@@ -42,3 +42,13 @@ def test_invalid_import_changes_nothing():
     assert info.value.lines() == ["routes[0].backends[0]: unknown backend 'ghost'"]
     assert not PolicyVersion.objects.exists()
     assert not ChangeEvent.objects.exists()
+
+
+def test_demo_policy_loads_only_on_an_empty_table():
+    first = services.policy_load_demo()
+    assert first is not None and first.number == 1
+    policy = parse_policy(first.document)
+    assert [b.is_echo for b in policy.backends.values()] == [True]
+    assert set(policy.aliases()) == {"assistant", "embed"}
+    assert services.policy_load_demo() is None
+    assert PolicyVersion.objects.count() == 1
