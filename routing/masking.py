@@ -4,8 +4,9 @@ Pure code: no I/O, no Django. One pass per slot, output built from slices. Opera
 
 - `placeholder` -> `<ENTITY_N>`, numbered per entity from 1; the same value of the same entity
   gets the same placeholder in every slot of the request. A number the caller's own text already
-  uses (under restoring's lenient match: `<person_1>` reserves PERSON 1) is skipped, so restoring
-  never rewrites the caller's text. The vault keeps placeholder -> original, in memory only.
+  uses anywhere in the body (under restoring's lenient match: `<person_1>` reserves PERSON 1) is
+  skipped, so restoring never rewrites the caller's own text when the model echoes it. The vault
+  keeps placeholder -> original, in memory only.
 - `redact` -> `<ENTITY>`, never restored.
 - `hash` -> `<ENTITY:xxxxxxxx>`: the first 8 hex digits of HMAC-SHA-256(deployment key, value),
   stable per deployment and useless without the key.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -188,6 +189,20 @@ def _mask_text(
     return "".join(parts)
 
 
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value (keys included), without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
 def mask_request(
     body: Mapping[str, Any],
     scan: ScanResult,
@@ -205,8 +220,8 @@ def mask_request(
         if len(scan.findings) != len(scan.slots):
             raise MaskingError("scan result: one findings list per slot expected")
         reserved: set[Key] = set()
-        for slot in scan.slots:
-            reserved.update(reserved_keys(slot.text))
+        for text in _strings(body):  # every string, not only slots: tool descriptions echo too
+            reserved.update(reserved_keys(text))
         ctx = _Context(vault=Vault(), hash_key=hash_key, reserved=reserved)
         actions: Counter[str] = Counter()
         replacements = []

@@ -298,3 +298,13 @@ def test_property_restore_of_mask_is_the_identity(sample):
     for placeholder, original in masked.vault.items():
         assert isinstance(masked.vault, Vault)
         assert masked.vault.original(placeholder) == original
+
+
+def test_placeholders_in_tool_definitions_are_reserved_too():
+    body = chat(f"IIN {IIN}")
+    body["tools"] = [
+        {"type": "function", "function": {"name": "f", "description": "fill <KZ_IIN_1>"}}
+    ]
+    masked = mask(body, [(IIN, "KZ_IIN")], PLACEHOLDER)
+    assert masked.body["messages"][0]["content"] == "IIN <KZ_IIN_2>"
+    assert restore_text("<KZ_IIN_1> <KZ_IIN_2>", masked.vault) == f"<KZ_IIN_1> {IIN}"
