@@ -1,7 +1,7 @@
 """Audit records for proxy requests, written from the async hot path.
 
 `open_record` inserts the row before the proxy forwards anything or releases any answer byte; if
-that insert fails the request fails (fail closed). `write_refusal` writes a finished row in one
+that insert fails the request fails (fail closed). `write_final` writes a finished row in one
 insert for requests refused before forwarding (bad body, limits, policy). `complete` queues the
 end-of-request fields; a background flusher applies queued completions in batches, in one
 transaction, off the response path. No prompt, answer or detected value is ever passed here:
@@ -100,7 +100,7 @@ async def open_record(
     return record.id
 
 
-async def write_refusal(
+async def write_final(
     *,
     caller: Caller,
     endpoint: str,
@@ -114,7 +114,7 @@ async def write_refusal(
     entities: dict[str, int] | None = None,
     categories: list[str] | None = None,
 ) -> uuid.UUID:
-    """A finished record, in one insert, for a request refused before any forwarding."""
+    """A finished record, in one insert: a request refused before forwarding, or /v1/models."""
     now = timezone.now()
     record = await AuditRecord.objects.acreate(
         timestamp=now,

@@ -1,0 +1,170 @@
+"""Relaying a backend's answer to the client: usage and cost, restored JSON, restored SSE.
+
+Streaming passes each upstream event on as it arrives; the only text held back is a tail that
+could still become a placeholder (`StreamRestorer`). A stream that breaks mid-way ends with an
+OpenAI-shaped error event; the caller learns how it ended from `StreamOutcome`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from routing.forward import StreamAnswer
+from routing.privacy import MaskingError, StreamRestorer, Vault
+from routing.sse import DONE_EVENT, SseError, emit
+
+logger = logging.getLogger("kordon.proxy")
+
+STREAM_ERROR = {
+    "error": {
+        "message": "The backend failed while streaming the answer.",
+        "type": "api_error",
+        "code": "upstream_error",
+    }
+}
+
+
+@dataclass(slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    reported: bool  # False: estimated from text length (the backend sent no usage)
+
+
+def usage_of(payload: dict[str, Any], prompt_estimate: int, completion_chars: int) -> Usage:
+    usage = payload.get("usage")
+    if isinstance(usage, dict):
+        prompt = usage.get("prompt_tokens")
+        completion = usage.get("completion_tokens", 0) or 0
+        if isinstance(prompt, int) and isinstance(completion, int):
+            return Usage(max(prompt, 0), max(completion, 0), True)
+    return Usage(prompt_estimate, max(0, completion_chars // 4), False)
+
+
+def completion_chars(payload: dict[str, Any]) -> int:
+    total = 0
+    for choice in payload.get("choices") or []:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(message, dict) and isinstance(message.get("content"), str):
+            total += len(message["content"])
+    return total
+
+
+@dataclass(slots=True)
+class StreamOutcome:
+    """How a relayed stream ended (read by the proxy when the generator finishes)."""
+
+    status_code: int = 200
+    error_code: str = ""
+    events: int = 0
+    chars: int = 0
+    usage: dict[str, Any] | None = None
+    upstream_ms: float | None = None
+    done: bool = False
+    keys: dict[int, set[tuple[Any, ...]]] = field(default_factory=dict)
+
+
+def _restore_chunk(chunk: dict[str, Any], restorer: StreamRestorer, out: StreamOutcome) -> None:
+    """Restore placeholders in one chunk's deltas, in place; flush a choice at its finish."""
+    for choice in chunk.get("choices") or []:
+        if not isinstance(choice, dict):
+            continue
+        index = choice.get("index", 0)
+        keys = out.keys.setdefault(index, set())
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            for name in ("content", "refusal"):
+                if isinstance(delta.get(name), str):
+                    out.chars += len(delta[name])
+                    keys.add((index, name))
+                    delta[name] = restorer.feed((index, name), delta[name])
+            for call in delta.get("tool_calls") or []:
+                function = call.get("function") if isinstance(call, dict) else None
+                if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                    key = (index, "tool", call.get("index", 0))
+                    keys.add(key)
+                    function["arguments"] = restorer.feed(key, function["arguments"])
+        if choice.get("finish_reason") is not None:
+            _flush_choice(choice, index, restorer, out)
+
+
+def _flush_choice(
+    choice: dict[str, Any], index: int, restorer: StreamRestorer, out: StreamOutcome
+) -> None:
+    delta = choice.get("delta")
+    if not isinstance(delta, dict):
+        delta = choice["delta"] = {}
+    for key in sorted(out.keys.pop(index, set()), key=repr):
+        held = restorer.flush(key)
+        if not held:
+            continue
+        if key[1] == "tool":
+            delta.setdefault("tool_calls", []).append(
+                {"index": key[2], "function": {"arguments": held}}
+            )
+        else:
+            delta[key[1]] = (delta.get(key[1]) or "") + held
+
+
+def _count_chars(chunk: dict[str, Any], out: StreamOutcome) -> None:
+    for choice in chunk.get("choices") or []:
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        if isinstance(delta, dict) and isinstance(delta.get("content"), str):
+            out.chars += len(delta["content"])
+
+
+async def relay_stream(
+    answer: StreamAnswer, vault: Vault, out: StreamOutcome
+) -> AsyncIterator[bytes]:
+    """Yield the client's SSE bytes for an open upstream stream, restoring placeholders."""
+    restorer = StreamRestorer(vault)
+    restoring = bool(vault)
+    try:
+        async for event in answer.events():
+            if event.is_done:
+                out.done = True
+                break
+            chunk = event.json()
+            if not isinstance(chunk, dict):
+                raise SseError("event is not a JSON object")
+            if isinstance(chunk.get("usage"), dict):
+                out.usage = chunk["usage"]
+            if "error" in chunk and not chunk.get("choices"):
+                out.status_code, out.error_code = 502, "upstream_error"
+                yield emit(STREAM_ERROR)
+                return
+            if restoring:
+                _restore_chunk(chunk, restorer, out)
+                out.events += 1
+                yield emit(chunk)
+            else:
+                # Nothing was replaced by a placeholder: pass the upstream's bytes on as they are.
+                _count_chars(chunk, out)
+                out.events += 1
+                yield b"data: " + event.data + b"\n\n"
+        if restoring and out.keys:
+            held = {"choices": []}  # text still held when the stream ended without a finish
+            for index in list(out.keys):
+                choice: dict[str, Any] = {"index": index, "delta": {}, "finish_reason": None}
+                _flush_choice(choice, index, restorer, out)
+                if choice["delta"]:
+                    held["choices"].append(choice)
+            if held["choices"]:
+                yield emit(held)
+        yield DONE_EVENT
+    except (
+        httpx.TransportError,
+        TimeoutError,
+        SseError,
+        orjson.JSONDecodeError,
+        MaskingError,
+    ) as exc:
+        logger.warning("stream from backend broke: %s", type(exc).__name__)
+        out.status_code, out.error_code = 502, "upstream_error"
+        yield emit(STREAM_ERROR)

@@ -1,0 +1,157 @@
+"""Chat completions through the live proxy with the official openai client (sync and async,
+JSON and streaming): answers, headers, audit records, masking and restoring, pass-through."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+CLEAN = "Summarize the trade-offs of optimistic locking in two sentences."
+MESSAGES = [{"role": "user", "content": CLEAN}]
+
+
+def test_json_chat_round_trip_with_headers_and_audit_record(proxy):
+    raw = proxy.client().chat.completions.with_raw_response.create(
+        model="assistant", messages=MESSAGES
+    )
+    completion = raw.parse()
+    assert completion.choices[0].message.content == CLEAN
+    assert raw.headers["x-kordon-backend"] == "cloud"
+    assert raw.headers["x-kordon-route"] == "default"
+    (record,) = proxy.records(1)
+    assert raw.headers["x-request-id"] == str(record.id)
+    assert record.status_code == 200
+    assert record.backend == "cloud"
+    assert record.residency == "external"
+    assert record.route == "default"
+    assert record.key_prefix == proxy.key.prefix
+    assert record.team == proxy.key.team.slug
+    assert (record.prompt_tokens, record.completion_tokens) == (11, 7)
+    assert float(record.cost) == pytest.approx((11 * 0.15 + 7 * 0.6) / 1000)
+    assert record.latency_ms >= record.upstream_ms > 0
+    # the upstream got the alias mapped to its model, and the backend's key from the env
+    (sent,) = proxy.up.cloud.requests
+    assert sent["body"]["model"] == "gpt-4o-mini"
+    assert sent["auth"] == "Bearer cloud-upstream-secret"
+
+
+def test_streaming_chat_delivers_every_event(proxy):
+    proxy.up.cloud.stream_pieces = 10
+    stream = proxy.client().chat.completions.create(
+        model="assistant", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == CLEAN
+    assert chunks[-1].usage.completion_tokens == 7
+    content_events = [c for c in chunks if c.choices and c.choices[0].delta.content]
+    assert len(content_events) >= 10
+    (record,) = proxy.records(1)
+    assert record.stream is True
+    assert record.status_code == 200
+    assert (record.prompt_tokens, record.completion_tokens) == (11, 7)
+
+
+def test_async_client_json_and_stream(proxy):
+    async def run():
+        client = proxy.aclient()
+        completion = await client.chat.completions.create(model="assistant", messages=MESSAGES)
+        stream = await client.chat.completions.create(
+            model="assistant", messages=MESSAGES, stream=True
+        )
+        parts = [c.choices[0].delta.content or "" async for c in stream if c.choices]
+        await client.close()
+        return completion.choices[0].message.content, "".join(parts)
+
+    json_text, stream_text = asyncio.run(run())
+    assert json_text == stream_text == CLEAN
+    records = proxy.records(2)
+    assert [r.stream for r in records] == [False, True]
+
+
+def test_unneeded_fields_pass_through_untouched(proxy):
+    tools = [
+        {
+            "type": "function",
+            "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}},
+        }
+    ]
+    proxy.client().chat.completions.create(
+        model="assistant",
+        messages=MESSAGES,
+        temperature=0.25,
+        tools=tools,
+        response_format={"type": "json_object"},
+        extra_body={"vendor_knob": {"a": [1, 2]}},
+    )
+    (body,) = proxy.up.cloud.bodies()
+    assert body["temperature"] == 0.25
+    assert body["tools"] == tools
+    assert body["response_format"] == {"type": "json_object"}
+    assert body["vendor_knob"] == {"a": [1, 2]}
+
+
+def test_contact_values_are_masked_for_external_and_restored(proxy):
+    prompt = "Write to maria.gonzalez@example.com about the delay."
+    answer = proxy.client().chat.completions.create(
+        model="assistant", messages=[{"role": "user", "content": prompt}]
+    )
+    (body,) = proxy.up.cloud.bodies()
+    sent = body["messages"][0]["content"]
+    assert "maria.gonzalez@example.com" not in sent
+    assert "<EMAIL_ADDRESS_1>" in sent
+    # the echo upstream answered with the placeholder; the caller sees the original
+    assert answer.choices[0].message.content == prompt
+    (record,) = proxy.records(1)
+    assert record.entities == {"EMAIL_ADDRESS": 1}
+    assert record.categories == ["contact"]
+    assert record.actions.get("placeholder") == 1
+
+
+def test_streamed_placeholders_are_restored_across_chunks(proxy):
+    proxy.up.cloud.stream_pieces = 40  # placeholders split over several events
+    prompt = "Please call maria.gonzalez@example.com and +1 212-555-0147 today."
+    stream = proxy.client().chat.completions.create(
+        model="assistant", messages=[{"role": "user", "content": prompt}], stream=True
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text == prompt
+    (body,) = proxy.up.cloud.bodies()
+    assert "maria.gonzalez@example.com" not in body["messages"][0]["content"]
+
+
+def test_echo_backend_answers_with_what_it_received(proxy):
+    prompt = "Nightingale ships on Friday."
+    client = proxy.client()
+    raw = client.chat.completions.with_raw_response.create(
+        model="echo", messages=[{"role": "user", "content": prompt}]
+    )
+    assert raw.headers["x-kordon-backend"] == "echo"
+    assert raw.parse().choices[0].message.content == prompt
+    stream = client.chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": prompt}], stream=True
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == prompt
+    assert proxy.all_bodies() == []  # nothing reached any HTTP upstream
+    records = proxy.records(2)
+    assert {r.backend for r in records} == {"echo"}
+
+
+def test_models_lists_the_aliases_the_key_may_use(proxy):
+    from tests.routing.conftest import issue_key
+
+    ids = sorted(m.id for m in proxy.client().models.list())
+    assert ids == ["assistant", "echo", "embed"]
+    _, secret = issue_key(models=["assistant"])
+    assert [m.id for m in proxy.client(secret).models.list()] == ["assistant"]
+
+
+def test_embeddings_are_forwarded(proxy):
+    result = proxy.client().embeddings.create(model="embed", input=["hello", "world"])
+    assert len(result.data) == 2
+    (sent,) = proxy.up.local.requests
+    assert sent["path"] == "/v1/embeddings"
+    assert sent["body"]["model"] == "bge-m3"
+    (record,) = proxy.records(1)
+    assert record.endpoint == "embeddings" and record.status_code == 200
