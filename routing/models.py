@@ -38,12 +38,17 @@ class PolicyVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     approved_by_name = models.CharField(max_length=150, blank=True)
+    rejected_by_name = models.CharField(max_length=150, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     rejected_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-number", "-created_at"]
         indexes = [models.Index(fields=["state", "-number"])]
+        permissions = [
+            ("publish_policyversion", "Can submit a policy draft for publication"),
+            ("approve_policyversion", "Can approve or reject another officer's policy draft"),
+        ]
 
     def __str__(self) -> str:
         if self.number is not None:
