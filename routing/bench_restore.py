@@ -148,7 +148,13 @@ def main() -> None:
         write(f"  {name:<40} {_median_ns(run) / 1000:8.2f} us/chunk\n")
     answer = "".join(dense)
     resp = {"choices": [{"index": 0, "message": {"role": "assistant", "content": answer}}]}
-    json_ns = _median_ns(lambda: [restore_json_response(resp, vault) for _ in range(200)] and 200)
+
+    def restore_answers() -> int:
+        for _ in range(200):
+            restore_json_response(resp, vault)
+        return 200
+
+    json_ns = _median_ns(restore_answers)
     write(f"restore_json_response, 2 KB answer        {json_ns / 1000:8.2f} us/answer\n")
     mask_run, size, count = _mask_case()
     write(

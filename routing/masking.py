@@ -15,6 +15,8 @@ Pure code: no I/O, no Django. One pass per slot, output built from slices. Opera
   a short value is never shown whole.
 - `block` -> the entity goes to `blocked_entities` (the proxy answers 403 blocked_by_policy);
   its spans are redacted anyway, so a caller that ignored the flag still forwards nothing raw.
+- In a message's `name` (OpenAI accepts only `[A-Za-z0-9_-]` there) the replacement drops other
+  characters: `<PERSON_1>` is sent as `PERSON_1` (not restored: names do not come back).
 - `keep`, or no rule, or an `apply_to: external` rule on an in-country destination: unchanged.
 
 Fail closed: any error raises `MaskingError`, whose message never contains a value.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +43,7 @@ APPLY_TO: tuple[str, ...] = ("external", "all")
 # When two findings overlap (the detector promises they do not), the stronger action wins.
 _STRENGTH = {"block": 5, "redact": 4, "hash": 3, "placeholder": 2, "partial": 1}
 PARTIAL_VISIBLE = 4
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_-]")  # what OpenAI accepts in a message `name`
 HASH_HEX = 8
 
 
@@ -159,7 +163,7 @@ def _spans(
         rule = rules.get(finding.entity)
         if rule is None or not rule.applies(external=external):
             continue
-        span = (finding.start, finding.end, finding.entity, rule.action)
+        span: tuple[int, int, str, str] = (finding.start, finding.end, finding.entity, rule.action)
         if spans and span[0] < spans[-1][1]:  # overlap: one span, the stronger action
             last = spans.pop()
             strongest = max(last, span, key=lambda s: _STRENGTH[s[3]])
@@ -175,12 +179,17 @@ def _mask_text(
     external: bool,
     ctx: _Context,
     actions: Counter[str],
+    *,
+    identifier: bool = False,
 ) -> str:
     parts: list[str] = []
     pos = 0
     for start, end, entity, action in _spans(text, findings, rules, external):
         parts.append(text[pos:start])
-        parts.append(OPERATORS[action](entity, text[start:end], ctx))
+        replacement = OPERATORS[action](entity, text[start:end], ctx)
+        if identifier:  # `name` fields must stay [A-Za-z0-9_-]: <PERSON_1> is sent as PERSON_1
+            replacement = _NOT_IDENTIFIER.sub("", replacement)
+        parts.append(replacement)
         actions[action] += 1
         pos = end
     if pos == 0:
@@ -227,7 +236,15 @@ def mask_request(
         replacements = []
         for slot, findings in zip(scan.slots, scan.findings, strict=True):
             if findings:
-                masked = _mask_text(slot.text, findings, rules, external, ctx, actions)
+                masked = _mask_text(
+                    slot.text,
+                    findings,
+                    rules,
+                    external,
+                    ctx,
+                    actions,
+                    identifier=slot.path[-1] == "name",
+                )
                 if masked is not slot.text:
                     replacements.append((slot.path, masked))
         return Masked(

@@ -4,6 +4,7 @@ import copy
 import hashlib
 import hmac
 import pickle
+import re
 
 import pytest
 from hypothesis import given
@@ -308,3 +309,13 @@ def test_placeholders_in_tool_definitions_are_reserved_too():
     masked = mask(body, [(IIN, "KZ_IIN")], PLACEHOLDER)
     assert masked.body["messages"][0]["content"] == "IIN <KZ_IIN_2>"
     assert restore_text("<KZ_IIN_1> <KZ_IIN_2>", masked.vault) == f"<KZ_IIN_1> {IIN}"
+
+
+def test_masked_name_fields_stay_valid_identifiers():
+    body = {"messages": [{"role": "user", "name": "Ivan_Petrov", "content": "I am Ivan_Petrov"}]}
+    masked = mask(body, [("Ivan_Petrov", "PERSON")], {"PERSON": MaskRule("placeholder")})
+    message = masked.body["messages"][0]
+    assert message["name"] == "PERSON_1"
+    assert message["content"] == "I am <PERSON_1>"
+    hashed = mask(body, [("Ivan_Petrov", "PERSON")], {"PERSON": MaskRule("hash")})
+    assert re.fullmatch(r"PERSON[0-9a-f]{8}", hashed.body["messages"][0]["name"])
