@@ -3,6 +3,8 @@ from __future__ import annotations
 import copy
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routing.texts import InvalidRequestShape, TextSlot, format_path, request_texts, with_texts
 
@@ -230,3 +232,61 @@ def test_with_texts_replaces_without_mutating_the_callers_body():
 def test_with_texts_refuses_a_path_to_a_non_string():
     with pytest.raises(InvalidRequestShape):
         with_texts({"messages": [{"content": None}]}, [(("messages", 0, "content"), "x")])
+
+
+# Property: whatever JSON arrives, request_texts either returns slots or raises
+# InvalidRequestShape (a ValueError the proxy turns into a 400): never another exception.
+KEYS = (
+    *("role", "content", "type", "text", "name", "tool_calls", "function", "arguments"),
+    *("function_call", "custom", "input", "refusal", "image_url", "prompt", "messages"),
+)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(KEYS),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+PART_TYPES = st.sampled_from(["text", "refusal", "image_url", "input_audio", "file", "video", 3])
+
+
+@st.composite
+def chat_like(draw):
+    messages = draw(
+        st.lists(
+            JSON
+            | st.fixed_dictionaries(
+                {
+                    "content": st.lists(
+                        st.fixed_dictionaries({"type": PART_TYPES, "text": JSON, "refusal": JSON}),
+                        max_size=3,
+                    )
+                }
+            ),
+            max_size=4,
+        )
+    )
+    return {"messages": messages}
+
+
+@given(chat_like() | JSON, st.sampled_from(["chat", "embeddings", "completions"]))
+def test_property_request_texts_never_crashes(body, endpoint):
+    try:
+        slots, kinds = request_texts(body, endpoint)
+    except InvalidRequestShape as exc:
+        assert exc.path is not None
+        return
+    assert all(isinstance(slot.text, str) for slot in slots)
+    assert set(kinds) <= {"image", "audio", "file", "tokens"}
+    # every slot path leads to its text, and replacing all of them works
+    replaced = with_texts(body, [(slot.path, "x") for slot in slots])
+    for slot in slots:
+        node = replaced
+        for step in slot.path:
+            node = node[step]
+        assert node == "x"
