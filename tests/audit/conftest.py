@@ -64,3 +64,51 @@ def write_record(
 @pytest.fixture
 def record_factory():
     return write_record
+
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def personas(db):
+    """Users in the real role groups (console.roles), plus two teams with one led."""
+    from django.contrib.auth import get_user_model
+
+    from console import roles
+    from keys.models import Team
+
+    groups = roles.ensure_roles()
+    payments = Team.objects.create(name="payments", slug="payments")
+    research = Team.objects.create(name="research", slug="research")
+    users = {}
+    for name, role in [
+        ("outsider", None),
+        ("auditor", roles.AUDITOR),
+        ("team_lead", roles.TEAM_LEAD),
+        ("compliance_officer", roles.COMPLIANCE_OFFICER),
+        ("admin", roles.ADMIN),
+    ]:
+        user = get_user_model().objects.create_user(name, password=PASSWORD)
+        if role:
+            user.groups.add(groups[role])
+        users[name] = user
+    payments.leads.add(users["team_lead"])
+    return {"users": users, "teams": {"payments": payments, "research": research}}
+
+
+@pytest.fixture
+def audit_client_for(personas):
+    from django.test import Client
+
+    def make(persona: str) -> Client:
+        client = Client()
+        if persona != "anonymous":
+            client.force_login(personas["users"][persona])
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
