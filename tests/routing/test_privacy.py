@@ -258,3 +258,18 @@ def test_output_scanning_cuts_a_long_line_between_values(detector):
     assert out  # released before any line break
     out += scanner.flush(key)
     assert out == "word " * 12 + "<PHONE_NUMBER> " + "word " * 12
+
+
+def test_person_names_in_three_languages_round_trip_through_a_stream(detector):
+    text = "Письмо от Иван Петров и John Smith, потом Асқар Жұмабаев. Ответь John Smith."
+    body = {"messages": [{"role": "user", "content": text}]}
+    scan = scan_request(body, "chat", detector=detector, custom=None)
+    masked = mask_request(body, scan, rules=RULES, external=True, hash_key=KEY)
+    sent = masked.body["messages"][0]["content"]
+    assert sent == ("Письмо от <PERSON_1> и <PERSON_2>, потом <PERSON_3>. Ответь <PERSON_2>.")
+    answer = "Готово: <PERSON_1>, < person_2 > и <PERSON_3>."
+    restorer = StreamRestorer(masked.vault)
+    out = "".join(restorer.feed((0, "content"), ch) for ch in answer)  # one character per chunk
+    assert (
+        out + restorer.flush((0, "content")) == "Готово: Иван Петров, John Smith и Асқар Жұмабаев."
+    )
