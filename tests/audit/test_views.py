@@ -19,6 +19,7 @@ RECORD_LINK = re.compile(r'href="/audit/records/([0-9a-f-]{36})/"')
 def shown_ids(page: str) -> list[str]:
     return RECORD_LINK.findall(page)
 
+
 LIST_MATRIX = [
     ("anonymous", 302),
     ("outsider", 403),
@@ -46,7 +47,11 @@ def records(personas):
         )
         for _ in range(2)
     ]
-    rows.append(write_record(team="research", team_id=research.id, status_code=403, error_code="blocked_by_policy"))
+    rows.append(
+        write_record(
+            team="research", team_id=research.id, status_code=403, error_code="blocked_by_policy"
+        )
+    )
     sealing.seal_pending()
     return rows
 
@@ -79,7 +84,9 @@ def test_auditor_sees_every_team_and_filters(audit_client_for, records):
     assert len(shown_ids(filtered)) == 2
     by_category = auditor.get(url, {"category": "contact"}).content.decode()
     assert len(shown_ids(by_category)) == 2
-    by_error = auditor.get(url, {"error_code": "blocked_by_policy", "status": "4xx"}).content.decode()
+    by_error = auditor.get(
+        url, {"error_code": "blocked_by_policy", "status": "4xx"}
+    ).content.decode()
     assert len(shown_ids(by_error)) == 1
     fragment = auditor.get(url, {"team": "payments"}, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and len(shown_ids(fragment)) == 3
@@ -111,19 +118,30 @@ def test_list_query_count_is_bounded(audit_client_for, records, django_assert_ma
 
 def test_detail_shows_timeline_policy_link_and_chain_place(audit_client_for, records):
     record = records[3]
-    page = audit_client_for("auditor").get(reverse("audit:audit_record_detail", args=[record.id])).content.decode()
+    record.refresh_from_db()
+    page = (
+        audit_client_for("auditor")
+        .get(reverse("audit:audit_record_detail", args=[record.id]))
+        .content.decode()
+    )
     for step in ("received", "detected", "masked", "routed", "answered"):
         assert f'data-step="{step}"' in page
     assert "EMAIL_ADDRESS: 2" in page
     assert 'href="/policies/versions/1/"' in page
-    assert "matches the record" in page and f"#{record.seq}" in page or "links" in page
+    assert "matches the record" in page and "links" in page and f"#{record.seq}" in page
 
 
 def _export(client, fmt, **filters):
     return client.post(reverse("audit:audit_export_create"), {"format": fmt, **filters})
 
 
-EXPORT_MATRIX = [("anonymous", 302), ("outsider", 403), ("compliance_officer", 403), ("team_lead", 200), ("auditor", 200)]
+EXPORT_MATRIX = [
+    ("anonymous", 302),
+    ("outsider", 403),
+    ("compliance_officer", 403),
+    ("team_lead", 200),
+    ("auditor", 200),
+]
 
 
 @pytest.mark.parametrize(("persona", "status"), EXPORT_MATRIX)
@@ -146,7 +164,11 @@ def test_filtered_export_matches_the_browser(audit_client_for, records):
     export = AuditExport.objects.get(id=response["X-Kordon-Export-Id"])
     import hashlib
 
-    assert export.sha256 == hashlib.sha256(body.encode()).hexdigest() == response["X-Kordon-Export-Sha256"]
+    assert (
+        export.sha256
+        == hashlib.sha256(body.encode()).hexdigest()
+        == response["X-Kordon-Export-Sha256"]
+    )
     event = ChangeEvent.objects.get(target_id=str(export.id))
     assert event.action == "export" and event.actor_name == "auditor"
     assert event.after["count"] == 2 and event.after["filters"] == filters
@@ -192,5 +214,8 @@ def test_admin_is_read_only(audit_client_for, records, personas):
     client.force_login(root)
     record = records[0]
     assert client.get(f"/admin/audit/auditrecord/{record.id}/change/").status_code == 200
-    assert client.post(f"/admin/audit/auditrecord/{record.id}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/audit/auditrecord/{record.id}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert client.get("/admin/audit/auditrecord/add/").status_code == 403
