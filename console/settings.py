@@ -144,7 +144,7 @@ KORDON_SERVE_STATIC = env_bool("KORDON_SERVE_STATIC", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "console.permissions.AdminTokenAuthentication",
+        "console.authentication.AdminTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -177,8 +177,12 @@ KORDON_DEMO = env_bool("KORDON_DEMO", default=LOCAL_MODE)
 
 # Audit trail (issue 5): retention, sealing, exports, alerts; the beat schedule runs the sealer.
 KORDON_AUDIT_RETENTION_DAYS = env_int("KORDON_AUDIT_RETENTION_DAYS", default=365, minimum=1)
-KORDON_AUDIT_OPEN_GRACE_SECONDS = env_int("KORDON_AUDIT_OPEN_GRACE_SECONDS", default=600, minimum=60)
-KORDON_AUDIT_MAX_SEAL_LAG_SECONDS = env_int("KORDON_AUDIT_MAX_SEAL_LAG_SECONDS", default=120, minimum=5)
+KORDON_AUDIT_OPEN_GRACE_SECONDS = env_int(
+    "KORDON_AUDIT_OPEN_GRACE_SECONDS", default=600, minimum=60
+)
+KORDON_AUDIT_MAX_SEAL_LAG_SECONDS = env_int(
+    "KORDON_AUDIT_MAX_SEAL_LAG_SECONDS", default=120, minimum=5
+)
 KORDON_AUDIT_EXPORT_INLINE_MAX = env_int("KORDON_AUDIT_EXPORT_INLINE_MAX", default=5000, minimum=0)
 KORDON_ALERT_WEBHOOK_URL = os.environ.get("KORDON_ALERT_WEBHOOK_URL", "")
 CELERY_BEAT_SCHEDULE = {
