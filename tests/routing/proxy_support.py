@@ -150,6 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
                 chunk(delta({"content": piece}))
+                if mode == "die":
+                    time.sleep(0.1)  # decoding time: the bytes reach the proxy before the death
                 if mode == "slow":
                     time.sleep(up.chunk_delay)
             chunk(delta({}, "stop"))

@@ -1,0 +1,78 @@
+"""Streams that end badly: an upstream dying mid-stream, a client walking away; and a policy
+reloaded while the server runs."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import openai
+import pytest
+
+from tests.routing.conftest import publish
+
+PROMPT = "Tell me a long story about a lighthouse keeper and a storm at sea."
+MESSAGES = [{"role": "user", "content": PROMPT}]
+
+
+def test_upstream_dying_mid_stream_ends_with_an_error_event(proxy):
+    proxy.up.cloud.mode = "die"
+    stream = proxy.client().chat.completions.create(
+        model="assistant", messages=MESSAGES, stream=True
+    )
+    received = []
+    with pytest.raises(openai.APIError) as caught:
+        for chunk in stream:
+            received.append(chunk)
+    assert "failed while streaming" in str(caught.value)
+    assert received  # what arrived before the failure was delivered
+    assert proxy.up.local.requests == []  # bytes already reached the client: no fallback
+    (record,) = proxy.records(1)
+    assert (record.status_code, record.error_code) == (502, "upstream_error")
+    assert record.backend == "cloud"
+
+
+def test_client_disconnect_cancels_the_upstream_request(proxy, wait_until):
+    proxy.up.cloud.mode = "slow"
+    proxy.up.cloud.chunk_delay = 0.3
+    proxy.up.cloud.stream_pieces = 30  # about 9 s if nobody hung up
+    with (
+        httpx.Client(timeout=20) as client,
+        client.stream(
+            "POST",
+            proxy.url + "/chat/completions",
+            json={"model": "assistant", "messages": MESSAGES, "stream": True},
+            headers={"Authorization": f"Bearer {proxy.secret}"},
+        ) as response,
+    ):
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if '"content"' in line and PROMPT[:3] in line:
+                break  # got the first content, now walk away
+    started = time.monotonic()
+    wait_until(lambda: proxy.up.cloud.disconnects == 1, timeout=5)
+    assert time.monotonic() - started < 5
+    (record,) = proxy.records(1)
+    assert (record.status_code, record.error_code) == (499, "client_disconnected")
+
+
+def test_a_published_policy_is_used_within_two_seconds(proxy, wait_until):
+    client = proxy.client()
+    raw = client.chat.completions.with_raw_response.create(model="assistant", messages=MESSAGES)
+    assert raw.headers["x-kordon-backend"] == "cloud"
+    document = dict(proxy.document)
+    document["routes"] = [{"name": "home-only", "backends": ["kz-local"]}]
+    publish(document, comment="keep everything home")
+    published = time.monotonic()
+
+    def served_at_home():
+        raw = client.chat.completions.with_raw_response.create(model="assistant", messages=MESSAGES)
+        return raw.headers["x-kordon-backend"] == "kz-local"
+
+    wait_until(served_at_home, timeout=2.0, interval=0.1)
+    assert time.monotonic() - published <= 2.0
+    records = proxy.records(2)
+    assert records[-1].policy_version == records[0].policy_version + 1
+    assert records[-1].route == "home-only"
+    publish(proxy.document)
+    wait_until(lambda: not served_at_home(), timeout=2.0)
