@@ -31,7 +31,7 @@ test: lint
 	$(VENV)/bin/pytest
 
 eval: install
-	$(PY) -m eval.run
+	$(PY) -m routing.detection.evaluation
 
 bench: install
 	$(PY) -m bench.run

@@ -1,0 +1,1 @@
+"""`make eval`: a labelled, deterministic corpus (English, Russian, Kazakh) and its scorer."""
