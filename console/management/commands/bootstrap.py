@@ -1,7 +1,9 @@
 """`bootstrap`: first-run set-up for `make run`. Idempotent; prints secrets only when it makes them.
 
-Steps run in order; each one decides for itself whether there is anything to do:
-roles → admin user → demo team and key → demo policy.
+On an empty database (no user at all) it creates an admin with a generated password, and in
+demo mode (KORDON_DEMO) a demo team with one key and the demo policy. Every run keeps the roles
+in step. Everything happens in one transaction and is printed only after it commits, so a
+failure never leaves printed credentials that do not exist.
 """
 
 from __future__ import annotations
@@ -11,13 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from console.roles import ADMIN, ensure_roles
 from keys import services as key_services
-from keys.models import Team
 
 ADMIN_USERNAME = "admin"
 DEMO_TEAM = "Demo"
@@ -25,48 +26,45 @@ DEMO_KEY = "demo-app"
 
 
 class Command(BaseCommand):
-    help = "Create roles, and on an empty database an admin, a demo team/key and the demo policy."
+    help = "Create roles; on an empty database an admin, and in demo mode a demo team, key, policy."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        ensure_roles()
-        self.step_admin()
-        if settings.KORDON_DEMO:
-            self.step_demo_team()
-            self.step_demo_policy()
+        self.lines: list[str] = []
+        with transaction.atomic():
+            ensure_roles()
+            if not get_user_model().objects.exists():
+                admin = self.step_admin()
+                if settings.KORDON_DEMO:
+                    self.step_demo_team(admin)
+                    self.step_demo_policy(admin)
+        for line in self.lines:
+            self.stdout.write(line)
 
-    def say(self, text: str = "") -> None:
-        self.stdout.write(text)
-
-    @transaction.atomic
-    def step_admin(self) -> None:
-        """An admin with a generated password, only when the database has no user at all."""
-        users = get_user_model().objects
-        if users.exists():
-            return
+    def step_admin(self) -> AbstractBaseUser:
+        """An admin (superuser, in the admin group) with a generated password."""
         password = secrets.token_urlsafe(15)
+        users = get_user_model().objects
         admin = users.create_superuser(username=ADMIN_USERNAME, email="", password=password)
         admin.groups.add(Group.objects.get(name=ADMIN))
-        self.say("Kordon console admin (shown once; change it under 'Change password'):")
-        self.say(f"  username: {ADMIN_USERNAME}")
-        self.say(f"  password: {password}")
+        self.lines += [
+            "Kordon console admin (shown once; change it under 'Change password'):",
+            f"  username: {ADMIN_USERNAME}",
+            f"  password: {password}",
+        ]
+        return admin
 
-    @transaction.atomic
-    def step_demo_team(self) -> None:
-        """A demo team led by the admin and one key, only when there is no team yet."""
-        if Team.objects.exists():
-            return
-        admin = get_user_model().objects.filter(username=ADMIN_USERNAME).first()
-        team = key_services.team_create(
-            name=DEMO_TEAM, actor=None, leads=[admin] if admin else [], rpm_limit=600
-        )
+    def step_demo_team(self, admin: AbstractBaseUser) -> None:
+        """A demo team led by the admin, with one key."""
+        team = key_services.team_create(name=DEMO_TEAM, actor=None, leads=[admin], rpm_limit=600)
         key, secret = key_services.key_create(team=team, name=DEMO_KEY, actor=None, owner=admin)
-        self.say(f"Demo team '{team.name}' with key '{key.name}' (shown once):")
-        self.say(f"  {secret}")
+        self.lines += [
+            f"Demo team '{team.name}' with key '{key.name}' (shown once):",
+            f"  {secret}",
+        ]
 
-    def step_demo_policy(self) -> None:
-        """Publish the demo policy on an empty database.
+    def step_demo_policy(self, admin: AbstractBaseUser) -> None:
+        """Publish the demo policy (runs inside the same transaction as the steps above).
 
-        Extension point for the policy workstream: load and publish the demo policy here when no
-        policy version exists yet, printing nothing secret. Kept separate from the steps above so
-        each can be changed on its own.
+        Extension point for the policy workstream: import and publish the demo policy here,
+        appending to `self.lines` whatever the operator should read (never a secret).
         """

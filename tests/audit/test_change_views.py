@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from keys import services
+from tests.conftest import PERSONAS
+from tests.factories import issue_key
+
+STATUS = dict(zip(PERSONAS, (302, 403, 403, 403, 200, 200), strict=True))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_change_history_access(client_for, persona):
+    response = client_for(persona).get(reverse("audit:change_event_list"))
+    assert response.status_code == STATUS[persona]
+
+
+def test_change_history_lists_filters_and_never_shows_secrets(client_for, lead_team, user_for):
+    key, secret = issue_key(lead_team, "scoring", actor=user_for("team_lead"))
+    services.key_revoke(key=key, actor=user_for("admin"), reason="leaked")
+    client = client_for("auditor")
+    body = client.get(reverse("audit:change_event_list")).content.decode()
+    assert "scoring" in body and "leaked" in body and key.prefix in body
+    assert secret not in body and key.digest not in body
+    filtered = client.get(reverse("audit:change_event_list"), {"target_type": "keys.Team"})
+    events = list(filtered.context["page"].object_list)
+    assert events and all(e.target_type == "keys.Team" for e in events)
+    by_actor = client.get(reverse("audit:change_event_list"), {"actor": "admin"})
+    assert [e.action for e in by_actor.context["page"].object_list] == ["revoke"]
+
+
+def test_change_history_paginates_with_capped_queries(
+    client_for, lead_team, django_assert_max_num_queries
+):
+    for n in range(60):
+        issue_key(lead_team, f"k{n}")
+    client = client_for("admin")
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("audit:change_event_list"))
+    page = response.context["page"]
+    assert len(page.object_list) == 50 and page.paginator.num_pages == 2
+    assert len(client.get(reverse("audit:change_event_list"), {"page": 2}).context["page"]) == 11
