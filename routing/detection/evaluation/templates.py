@@ -3,6 +3,7 @@
 
 `{X}` in a frame takes an entity phrase; `{v}` in a phrase takes the value (the labelled span).
 """
+
 from __future__ import annotations
 
 FRAMES = {

@@ -6,7 +6,7 @@ import re
 
 from presidio_analyzer import Pattern, RecognizerResult
 
-from routing.detection import context, validators
+from routing.detection import validators
 from routing.detection.recognizers.base import Doc, Recognizer, result
 
 IBAN = Pattern("iban", r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){10,32}", 0.5)
@@ -38,6 +38,5 @@ class IbanRecognizer(Recognizer):
             if end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
                 continue  # the value runs on: not an IBAN of this length
             if validators.iban("".join(compact)):
-                strong = context.near(doc.lower, m.start(), end, context.IBAN_CODE)
-                out.append(result("IBAN_CODE", m.start(), end, 1.0 if strong else 0.9))
+                out.append(result("IBAN_CODE", m.start(), end, 1.0))  # mod-97 + exact length
         return out

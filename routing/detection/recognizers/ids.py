@@ -23,6 +23,8 @@ RUN = Pattern(
 )
 _RUN = re.compile(RUN.regex)
 _GROUP = re.compile(r"[0-9]+")
+_DOTTED_QUAD = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+_AFTER_PLUS = re.compile(r"\+[0-9]{1,3}[ \t\u00a0(\-]*$")
 _SSN_FORMAT = re.compile(r"\d{3}-\d{2}-\d{4}")
 _SNILS_FORMAT = re.compile(r"\d{3}-\d{3}-\d{3}[ -]\d{2}")
 
@@ -39,22 +41,37 @@ class NumericIdRecognizer(Recognizer):
         out: list[RecognizerResult] = []
         text = doc.text
         for run in _RUN.finditer(text):
+            if _DOTTED_QUAD.fullmatch(run.group()) or _AFTER_PLUS.search(
+                text, max(0, run.start() - 6), run.start()
+            ):
+                continue  # an IP address, or the rest of a `+7 ...` phone number
             groups = [(m.start(), m.end()) for m in _GROUP.finditer(text, run.start(), run.end())]
+            last = len(groups) - 1
             for i, (gs, _) in enumerate(groups):
                 digits = ""
-                for ge_index in range(i, len(groups)):
-                    s, e = groups[ge_index]
+                for j in range(i, len(groups)):
+                    s, e = groups[j]
                     digits += text[s:e]
                     if len(digits) > 19:
                         break
-                    self._classify(doc, digits, gs, e, out)
+                    whole = (i == 0 or "/" in text[groups[i - 1][1] : gs]) and (
+                        j == last or "/" in text[e : groups[j + 1][0]]
+                    )
+                    self._classify(doc, digits, gs, e, whole, out)
         return out
 
     def _classify(
-        self, doc: Doc, digits: str, start: int, end: int, out: list[RecognizerResult]
+        self, doc: Doc, digits: str, start: int, end: int, whole: bool, out: list[RecognizerResult]
     ) -> None:
+        """`whole`: the candidate is the whole digit run (or a `/`-separated part of it).
+        Weak identifiers and finely split cards are only taken whole."""
         n = len(digits)
         if n < 9:
+            return
+        if n >= 13:
+            if validators.credit_card(digits) and (whole or _card_grouping(doc.text, start, end)):
+                strong = context.near(doc.lower, start, end, context.CREDIT_CARD)
+                out.append(result("CREDIT_CARD", start, end, STRONG_CTX if strong else STRONG))
             return
         lower = doc.lower
 
@@ -70,9 +87,12 @@ class NumericIdRecognizer(Recognizer):
                 out.append(
                     result("KZ_BIN", start, end, STRONG_CTX if ctx(context.KZ_BIN) else STRONG)
                 )
-            if validators.ru_inn(digits) and ctx(context.RU_INN):
+            if whole and validators.ru_inn(digits) and ctx(context.RU_INN):
                 out.append(result("RU_INN", start, end, WEAK_CTX))
-        elif n == 10:
+            return
+        if not whole:
+            return
+        if n == 10:
             if validators.ru_inn(digits) and ctx(context.RU_INN):
                 out.append(result("RU_INN", start, end, WEAK_CTX))
             elif ctx(context.RU_PASSPORT) and digits[:2] != "00":
@@ -88,12 +108,6 @@ class NumericIdRecognizer(Recognizer):
                 out.append(result("US_SSN", start, end, WEAK_CTX))
             elif _SSN_FORMAT.fullmatch(doc.text, start, end):
                 out.append(result("US_SSN", start, end, FORMATTED))
-        if n >= 13 and validators.credit_card(digits) and _card_grouping(doc.text, start, end):
-            out.append(
-                result(
-                    "CREDIT_CARD", start, end, STRONG_CTX if ctx(context.CREDIT_CARD) else STRONG
-                )
-            )
 
 
 def _card_grouping(text: str, start: int, end: int) -> bool:

@@ -41,11 +41,7 @@ AMBIGUOUS = _load("ambiguous.txt")
 
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]")
 _KAZAKH_LETTERS = re.compile(r"[әғқңөұүһі]")
-_PATR = re.compile(
-    r"(?:ович|евич|ьич|ична|овна|евна|инична|ұлы|қызы|улы|кызы)"
-    r"(?:а|у|ем|ом|е|ой|ы|ну|не|ной|ой)?$|^(?:\w+)(?:uly|kyzy|ovich|evich|ovna|evna)$"
-)
-_KK_CASE = [
+_KK_CASE = (
     "ның",
     "нің",
     "дың",
@@ -83,7 +79,12 @@ _KK_CASE = [
     "сі",
     "ы",
     "і",
-]
+)
+_PATR = re.compile(
+    r"\w{2,}(?:(?:ович|евич|ьич|ична|овна|евна|инична)(?:а|у|ем|ом|е|ой|ы|ну|не|ной)?"
+    r"|(?:ұлы|қызы|улы|кызы)(?:" + "|".join(_KK_CASE) + r")?"
+    r"|(?:uly|kyzy|ovich|evich|ovna|evna))$"
+)
 _SURNAME_END = re.compile(
     r"(?:ов|ев|ёв|ова|ева|ёва|ин|ина|ын|ына|ский|ская|цкий|цкая|ской|енко|бек|беков|бекова|"
     r"баев|баева|бай|баев)(?:а|у|ым|ой|е|ом|ых|ым|ою|ым|ого|ому|ой|ую)?$"
@@ -117,11 +118,12 @@ def _morph_flags(low: str) -> int:
     flags = 0
     parses = _morph.parse(low)[:4]
     top = parses[0].tag
-    if "Geox" in top or "Orgn" in top or "Trad" in top:
+    named = any(t in p.tag for p in parses for t in ("Name", "Surn", "Patr"))
+    if not named and ("Geox" in top or "Orgn" in top or "Trad" in top):
         return STOP
-    if top.POS not in ("NOUN", None) and not any(
-        t in p.tag for p in parses for t in ("Name", "Surn", "Patr")
-    ):
+    if any("Geox" in p.tag or "Orgn" in p.tag for p in parses):
+        flags |= AMBIG  # a place or organisation as well as a name
+    if top.POS not in ("NOUN", None) and not named:
         return STOP  # a verb, adjective, adverb, ... that is never a name
     for p in parses:
         tag = p.tag

@@ -30,51 +30,11 @@ _SEQUENCE = re.compile(SEQUENCE.regex)
 _INITIAL = re.compile(_INITIALS)
 _TOKEN = re.compile(rf"{_INITIALS}|{_WORD}|ұлы|қызы|улы|кызы")
 
-TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "prof",
-        "sir",
-        "madam",
-        "mister",
-        "doctor",
-        "professor",
-        "dear",
-        "г-н",
-        "г-жа",
-        "господин",
-        "госпожа",
-        "гражданин",
-        "гражданка",
-        "товарищ",
-        "пациент",
-        "пациентка",
-        "клиент",
-        "клиентка",
-        "доктор",
-        "врач",
-        "сотрудник",
-        "сотрудница",
-        "уважаемый",
-        "уважаемая",
-        "менеджер",
-        "директор",
-        "коллега",
-        "науқас",
-        "мырза",
-        "ханым",
-        "азамат",
-        "азаматша",
-        "дәрігер",
-        "құрметті",
-        "қызметкер",
-        "әріптес",
-    ]
+TITLES = re.compile(
+    r"(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam|mister|doctor|professor|dear|г-н|г-жа|господ\w*|"
+    r"госпож\w*|граждан\w*|товарищ\w*|пациент\w*|клиент\w*|доктор\w*|врач\w*|сотрудни\w*|"
+    r"уважаем\w*|менеджер\w*|директор\w*|коллег\w*|науқас\w*|мырза\w*|ханым\w*|азамат\w*|"
+    r"дәрігер\w*|құрметті|қызметкер\w*|әріптес\w*)"
 )
 _TITLE_BEFORE = re.compile(r"([\w\-]+)\.?[ \u00a0]*$")
 CONTEXT_BEFORE = words(
@@ -182,6 +142,7 @@ _SENTENCE_END = frozenset('.!?\n:;"«(“')
 _NAMEISH = lex.FIRST | lex.SURNAME | lex.PATR
 SCORE_SURE = 0.85
 SCORE_SINGLE = 0.7
+SCORE_WEAK = 0.6
 
 
 class PersonRecognizer(Recognizer):
@@ -203,7 +164,7 @@ class PersonRecognizer(Recognizer):
         run: list[tuple[int, int, int]] = []
         for start, end in tokens:
             word = text[start:end]
-            if word.lower() in TITLES:
+            if TITLES.fullmatch(word.lower()):
                 self._emit(doc, run, titled, out)
                 run, titled = [], True
                 continue
@@ -223,27 +184,29 @@ class PersonRecognizer(Recognizer):
     def _emit(
         self, doc: Doc, run: list[tuple[int, int, int]], titled: bool, out: list[RecognizerResult]
     ) -> None:
-        if (
-            run
-            and run[0][2] != -1
-            and not run[0][2] & _NAMEISH
-            and _sentence_initial(doc.text, run[0][0])
-        ):
-            run = run[1:]  # "Передайте Айгүл ...", "Contact John ...": a capital by position only
         if not run:
             return
         best, score = run, _score(doc, run, titled)
-        if len(run) > 1 and run[-1][2] != -1 and not run[-1][2] & _NAMEISH:
-            trimmed = _score(doc, run[:-1], titled)
-            if trimmed >= score:
-                best, score = run[:-1], trimmed
+        lead = run[0][2]
+        by_position = (
+            not titled
+            and lead != -1
+            and not lead & _NAMEISH
+            and _sentence_initial(doc.text, run[0][0])
+        )
+        if by_position and len(run) == 1:
+            return
+        if by_position:  # "Contact Mary Johnson": a capital by position only
+            trimmed = _score(doc, run[1:], titled)
+            if trimmed and trimmed >= score:
+                best, score = run[1:], trimmed
         if score:
             out.append(result("PERSON", best[0][0], best[-1][1], score))
 
 
 def _title_before(lower: str, start: int) -> bool:
     m = _TITLE_BEFORE.search(lower, max(0, start - 24), start)
-    return bool(m and m.group(1) in TITLES)
+    return bool(m and TITLES.fullmatch(m.group(1)))
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -286,6 +249,8 @@ def _score(doc: Doc, run: list[tuple[int, int, int]], titled: bool) -> float:
             return SCORE_SURE if k >= 3 or sure_first or patr or initials else SCORE_SINGLE
         if unknown == 0 and surname == k and strong and _context(doc, run[0][0], run[-1][1]):
             return SCORE_SURE
+        if k <= 3 and not initials and _context(doc, run[0][0], run[-1][1]):
+            return SCORE_WEAK  # "from Kenji Ocheltree": unknown words placed like a name
         return 0.0
     (f,) = flags
     start, end, _ = run[0]
