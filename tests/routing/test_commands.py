@@ -91,3 +91,14 @@ def test_exportpolicy_defaults_to_the_latest_and_takes_a_version(tmp_path):
 def test_exportpolicy_without_a_policy_fails():
     with pytest.raises(CommandError, match="no published policy"):
         export()
+
+
+def test_bootstrap_publishes_the_demo_policy_once_in_demo_mode(settings):
+    settings.KORDON_DEMO = True
+    out = StringIO()
+    call_command("bootstrap", stdout=out)
+    assert "Demo policy published as version 1" in out.getvalue()
+    version = PolicyVersion.objects.get()
+    assert parse_policy(version.document).backends["echo"].is_echo
+    call_command("bootstrap", stdout=StringIO())
+    assert PolicyVersion.objects.count() == 1

@@ -68,3 +68,10 @@ class Command(BaseCommand):
         Extension point for the policy workstream: import and publish the demo policy here,
         appending to `self.lines` whatever the operator should read (never a secret).
         """
+        from routing.policy import services as policy_services
+
+        version = policy_services.policy_load_demo(actor=admin)  # only when no version exists
+        if version is not None:
+            self.lines.append(
+                f"Demo policy published as version {version.number} (built-in echo backend)."
+            )
