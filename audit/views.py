@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from audit import dashboard, exports, sealing, selectors, timeline
 from audit.forms import AuditFilterForm
@@ -26,6 +27,7 @@ PAGE_SIZE = 50
 @login_required
 @permission_required("audit.view_auditrecord", raise_exception=True)
 @require_GET
+@vary_on_headers("HX-Request")  # the same URL serves the page and its #results fragment
 def audit_record_list(request: AuthedHtmxRequest) -> HttpResponse:
     sealing.seal_if_eager()
     form = AuditFilterForm(request.GET)
@@ -44,7 +46,7 @@ def audit_record_list(request: AuthedHtmxRequest) -> HttpResponse:
         "can_export": request.user.has_perm("audit.export_auditrecord"),
     }
     template = "audit/audit_record_list.html"
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         template += "#results"
     return render(request, template, context)
 
@@ -116,10 +118,11 @@ def _download(export: AuditExport) -> HttpResponse:
 @login_required
 @permission_required("audit.export_auditrecord", raise_exception=True)
 @require_GET
+@vary_on_headers("HX-Request")
 def audit_export_detail(request: AuthedHtmxRequest, export_id: uuid.UUID) -> HttpResponse:
     export = _own_export(request, export_id)
     template = "audit/audit_export_detail.html"
-    if request.htmx and not request.htmx.boosted:
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         template += "#progress"
     context = {"export": export, "manifest": exports.manifest(export)}
     return render(request, template, context)
