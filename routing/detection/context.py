@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 (Cyrillic, Kazakh and look-alike characters are data here)
+# ruff: noqa: RUF001
 """Context words (English, Russian, Kazakh) and a bounded-window lookup around a match.
 
 Lookups scan a fixed window of the lower-cased text before and after a match, so the cost

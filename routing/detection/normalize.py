@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 (Cyrillic, Kazakh and look-alike characters are data here)
+# ruff: noqa: RUF001, RUF002
 """Normalisation before detection, with a map from normalised offsets back to the original.
 
 NFKC (full-width digits, odd spaces, ligatures), format characters dropped (zero-width
@@ -18,6 +18,9 @@ _FORMAT = re.compile(
     r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"))
+_ODD_DASH = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_CONFUSABLE = "аеорсухкіјѕԁӏүһАВЕКМНОРСТХУІЅЈοαινκρτχυΟΑΒΕΖΗΙΚΜΝΡΤΧΥ"
+_MIXED = re.compile(f"[A-Za-z0-9_][{_CONFUSABLE}]|[{_CONFUSABLE}][A-Za-z0-9_]")
 _HOMOGLYPHS = str.maketrans(
     "аеорсухкіјѕԁӏүһАВЕКМНОРСТХУІЅЈοαινκρτχυΟΑΒΕΖΗΙΚΜΝΡΤΧΥ",
     "aeopcyxkijsdlyhABEKMHOPCTXYISJoaivkptxyOABEZHIKMNPTXY",
@@ -26,11 +29,10 @@ _HOMOGLYPHS = str.maketrans(
 
 @dataclass(frozen=True, slots=True)
 class Normalized:
-    """`text` is what recognizers scan; `folded` is `text` with homoglyphs folded (same length)."""
+    """`text` is what recognizers scan; spans in it map back to `original` with `span()`."""
 
     original: str
     text: str
-    folded: str
     starts: tuple[int, ...] | None  # normalised index -> original index; None means identity
     ends: tuple[int, ...] | None
 
@@ -41,14 +43,22 @@ class Normalized:
         return self.starts[start], self.ends[end - 1]
 
 
+def fold_homoglyphs(text: str) -> str:
+    """Latin look-alikes for Cyrillic/Greek letters, only when scripts are mixed in a token
+    (`ghр_…`, `іvan@mail.ru`); plain Russian or Kazakh text is returned as it is. Same length."""
+    if not _MIXED.search(text):
+        return text
+    return text.translate(_HOMOGLYPHS)
+
+
 def _needs_work(text: str) -> bool:
     return bool(_FORMAT.search(text)) or not unicodedata.is_normalized("NFKC", text)
 
 
 def normalize(text: str) -> Normalized:
     if not _needs_work(text):
-        clean = text.translate(_DASHES)
-        return Normalized(text, clean, clean.translate(_HOMOGLYPHS), None, None)
+        clean = text.translate(_DASHES) if _ODD_DASH.search(text) else text
+        return Normalized(text, clean, None, None)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -65,4 +75,4 @@ def normalize(text: str) -> Normalized:
             ends.append(j)
         i = j
     clean = "".join(out).translate(_DASHES)
-    return Normalized(text, clean, clean.translate(_HOMOGLYPHS), tuple(starts), tuple(ends))
+    return Normalized(text, clean, tuple(starts), tuple(ends))

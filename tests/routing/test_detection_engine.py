@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 (Cyrillic, Kazakh and look-alike characters are data here)
+# ruff: noqa: RUF001
 """The detector's public behaviour: entities found in the original text, fail closed, cache."""
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from routing.detection.normalize import Normalized, normalize
+from routing.detection.normalize import Normalized, fold_homoglyphs, normalize
 
 LANGUAGE = "xx"  # one pseudo-language: prompts mix Russian, Kazakh and English
 
@@ -23,6 +23,7 @@ class Doc:
 
     norm: Normalized
     _lower: str | None = field(default=None)
+    _folded: str | None = field(default=None)
 
     @property
     def text(self) -> str:
@@ -30,7 +31,10 @@ class Doc:
 
     @property
     def folded(self) -> str:
-        return self.norm.folded
+        """`text` with homoglyphs folded where scripts mix (same length, same offsets)."""
+        if self._folded is None:
+            self._folded = fold_homoglyphs(self.norm.text)
+        return self._folded
 
     @property
     def lower(self) -> str:

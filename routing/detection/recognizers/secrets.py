@@ -29,7 +29,28 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("telegram_bot", r"(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_\-]{33}", 1.0),
     Pattern("private_key_hex", r"(?i:private[_ ]?key)\s*[:=]\s*(?:0x)?[0-9a-fA-F]{64}", 1.0),
 )  # fmt: skip
-_FIXED = tuple(re.compile(p.regex) for p in PATTERNS)
+# Substrings one of which must occur before a pattern is run (`in` is a fast C scan).
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "aws_access_key_id": ("AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "APKA", "AROA", "ASCA"),
+    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    "github_pat": ("github_pat_",),
+    "gitlab_token": ("glpat-", "gldt-", "glptt-", "glrt-", "glcbt-", "gloas-"),
+    "slack_token": ("xox",),
+    "slack_webhook": ("hooks.slack.com",),
+    "stripe_key": ("_live_", "_test_"),
+    "google_api_key": ("AIza",),
+    "openai_anthropic_key": ("sk-",),
+    "jwt": ("eyJ",),
+    "pem_private_key": ("PRIVATE KEY",),
+    "twilio_sendgrid": ("SK", "SG."),
+    "telegram_bot": (":AA",),
+    "private_key_hex": ("rivate", "RIVATE"),
+}  # fmt: skip
+_FIXED = tuple((re.compile(p.regex), _NEEDLES[p.name]) for p in PATTERNS)
+_KEYWORD_NEEDLES = (
+    "pass", "pwd", "secret", "token", "key", "auth", "парол", "токен", "секрет", "ключ", "құпия",
+    "кілт", "credential", "bearer", "api",
+)  # fmt: skip
 
 # `scheme://user:pass@host`: the credentials part is the secret.
 URL_CREDENTIALS = Pattern(
@@ -87,13 +108,17 @@ class SecretRecognizer(Recognizer):
     def scan(self, doc: Doc) -> list[RecognizerResult]:
         out: list[RecognizerResult] = []
         text = doc.folded
-        for rx in _FIXED:
-            for m in rx.finditer(text):
-                out.append(result("SECRET", m.start(), m.end(), 1.0))
+        for rx, needles in _FIXED:
+            if any(n in text for n in needles):
+                for m in rx.finditer(text):
+                    out.append(result("SECRET", m.start(), m.end(), 1.0))
         plain = doc.text  # keywords are words in any script: match them unfolded
         if "://" in plain:
             for m in _URL_CREDENTIALS.finditer(plain):
                 out.append(result("SECRET", m.start(1), m.end(1), 1.0))
+        lower = doc.lower
+        if not any(n in lower for n in _KEYWORD_NEEDLES):
+            return out
         for m in _KEYWORD_VALUE.finditer(plain):
             value = m.group(1)
             if _keyword_value_ok(value):
@@ -101,7 +126,6 @@ class SecretRecognizer(Recognizer):
                 out.append(result("SECRET", m.start(1), end, 0.9))
         for m in _BEARER.finditer(plain):
             out.append(result("SECRET", m.start(1), m.end(1), 1.0))
-        lower = doc.lower
         for m in _TOKEN.finditer(text):
             value = m.group().rstrip(".")
             if _token_ok(value) and context.near(lower, m.start(), m.end(), context.SECRET):
