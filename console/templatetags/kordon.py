@@ -54,5 +54,7 @@ def change_rows(event: Any) -> list[tuple[str, str, str]]:
         old, new = before.get(field), after.get(field)
         if before and after and old == new:
             continue
+        if _show(old) == _show(new) == "—":
+            continue  # e.g. an empty optional field on create: nothing to read
         rows.append((field, _show(old) if before else "", _show(new) if after else ""))
     return rows
