@@ -183,6 +183,8 @@ def _valid(cand: str, digits: str) -> bool:
     n = len(digits)
     if n < 10 or n > 15:
         return False
+    if n == 11 and (cand.startswith("+7") or digits[0] == "8" and not cand.startswith("+")):
+        return _zone7(digits[1:])  # +7 / 8: Kazakhstan and Russia, the common case, no parsing
     try:
         if cand.startswith("+"):
             num = phonenumbers.parse(cand, None)
@@ -203,6 +205,11 @@ def _valid(cand: str, digits: str) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.is_valid_number(num)
+
+
+def _zone7(national: str) -> bool:
+    """Ten digits after +7/8: Russian 3xx/4xx/8xx/9xx, Kazakh 70x-72x and 74x-77x."""
+    return national[0] in "3489" or national[:2] in ("70", "71", "72", "74", "75", "76", "77")
 
 
 def _looks_dialled(cand: str) -> bool:
