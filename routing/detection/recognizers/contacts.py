@@ -183,7 +183,7 @@ def _valid(cand: str, digits: str) -> bool:
     n = len(digits)
     if n < 10 or n > 15:
         return False
-    if n == 11 and (cand.startswith("+7") or digits[0] == "8" and not cand.startswith("+")):
+    if n == 11 and (cand.startswith("+7") or (digits[0] == "8" and not cand.startswith("+"))):
         return _zone7(digits[1:])  # +7 / 8: Kazakhstan and Russia, the common case, no parsing
     try:
         if cand.startswith("+"):
