@@ -41,7 +41,7 @@ class NumericIdRecognizer(Recognizer):
         out: list[RecognizerResult] = []
         text = doc.text
         for run in _RUN.finditer(text):
-            if _DOTTED_QUAD.fullmatch(run.group()) or _AFTER_PLUS.search(
+            if _is_ipv4(run.group()) or _AFTER_PLUS.search(
                 text, max(0, run.start() - 6), run.start()
             ):
                 continue  # an IP address, or the rest of a `+7 ...` phone number
@@ -108,6 +108,10 @@ class NumericIdRecognizer(Recognizer):
                 out.append(result("US_SSN", start, end, WEAK_CTX))
             elif _SSN_FORMAT.fullmatch(doc.text, start, end):
                 out.append(result("US_SSN", start, end, FORMATTED))
+
+
+def _is_ipv4(value: str) -> bool:
+    return bool(_DOTTED_QUAD.fullmatch(value)) and all(int(p) <= 255 for p in value.split("."))
 
 
 def _card_grouping(text: str, start: int, end: int) -> bool:

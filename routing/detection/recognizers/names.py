@@ -249,7 +249,7 @@ def _score(doc: Doc, run: list[tuple[int, int, int]], titled: bool) -> float:
             return SCORE_SURE if k >= 3 or sure_first or patr or initials else SCORE_SINGLE
         if unknown == 0 and surname == k and strong and _context(doc, run[0][0], run[-1][1]):
             return SCORE_SURE
-        if k <= 3 and not initials and _context(doc, run[0][0], run[-1][1]):
+        if k <= 3 and unknown == k and _context(doc, run[0][0], run[-1][1]):
             return SCORE_WEAK  # "from Kenji Ocheltree": unknown words placed like a name
         return 0.0
     (f,) = flags

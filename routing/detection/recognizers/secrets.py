@@ -85,7 +85,7 @@ def shannon_entropy(value: str) -> float:
 
 def _keyword_value_ok(value: str) -> bool:
     """A value, not a word: has a digit or symbol, mixed case, or is long."""
-    value = value.rstrip(".!?)")
+    value = value.rstrip(".,)")
     if len(value) < 4:
         return False
     has_digit = any(c.isdigit() for c in value)
@@ -122,7 +122,7 @@ class SecretRecognizer(Recognizer):
         for m in _KEYWORD_VALUE.finditer(plain):
             value = m.group(1)
             if _keyword_value_ok(value):
-                end = m.start(1) + len(value.rstrip(".!?)"))
+                end = m.start(1) + len(value.rstrip(".,)"))
                 out.append(result("SECRET", m.start(1), end, 0.9))
         for m in _BEARER.finditer(plain):
             out.append(result("SECRET", m.start(1), m.end(1), 1.0))
