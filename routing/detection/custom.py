@@ -7,6 +7,7 @@ with a `PatternError` naming its field. Nothing is compiled on the request path.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from routing.detection.recognizers.base import Doc, Recognizer, result
 
 MAX_PATTERN_CHARS = 1000
 MAX_TERM_CHARS = 200
+_tokens = itertools.count(1)
 MAX_PROGRAM_BYTES = 2 << 20  # RE2's memory budget per pattern: refuses huge repetitions
 
 
@@ -73,6 +75,7 @@ class CustomMatchers(Recognizer):
         self.ENTITIES = tuple(dict.fromkeys(entity for entity, _, _ in compiled))
         super().__init__()
         self._compiled = tuple(compiled)
+        self.token = next(_tokens)  # distinguishes matchers in the findings cache key
 
     @property
     def entities(self) -> tuple[str, ...]:

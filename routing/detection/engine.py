@@ -4,7 +4,6 @@ spans back to the original text, cache. Any exception becomes a `DetectionError`
 from __future__ import annotations
 
 import bisect
-import itertools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 
@@ -27,7 +26,6 @@ ENTITIES: tuple[str, ...] = (
 )  # fmt: skip
 MIN_SCORE = 0.5
 MAX_TEXT_CHARS = 4_000_000  # far above the body limit; guards against misuse
-_tokens = itertools.count(1)
 
 WARMUP_TEXT = (
     "Клиент Асқар Серікұлы Жұмабаев, ИИН 900101300128, тел. +7 701 123 45 67, "
@@ -88,7 +86,6 @@ class Detector:
             raise
         except Exception as exc:
             raise DetectionError("custom categories could not be compiled") from exc
-        matchers.token = next(_tokens)
         return matchers
 
     def detect(
@@ -108,7 +105,7 @@ class Detector:
                 raise TypeError("text must be a str")
             if not text:
                 return []
-            token = getattr(custom, "token", 0) if custom is not None else None
+            token = custom.token if custom is not None else None
             key = (self._cache.digest(text), entities, token)
             cached = self._cache.get(key)
             if cached is not None:
