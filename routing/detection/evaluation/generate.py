@@ -365,7 +365,7 @@ def build() -> list[dict]:
                 phrase = t.NEAR_MISS_PHRASES[kind][lang].replace("{v}", make(rng))
                 add(lang, "near_miss", fill(rng.choice(t.FRAMES[lang]), {"X": [(phrase, None)]}))
         clean = t.CLEAN[lang]
-        for sentence in clean:
+        for sentence in clean + t.CLEAN_HARD[lang]:
             add(lang, "clean", [(sentence, None)])
         for _ in range(len(clean)):
             add(lang, "clean", [(" ".join(rng.sample(clean, 2)), None)])

@@ -226,6 +226,61 @@ CLEAN = {
     ),
 }
 
+# Distractors written after the detector: headlines, ids, hashes, street and brand names.
+CLEAN_HARD = {
+    "en": (
+        "Quarterly Results Exceed Expectations As Demand Grows In Central Asia",
+        "Commit 9f2c4e1a7b3d5f60 fixed the bug; see build 20240815.3 for details.",
+        "The request id is 3f9a2b7c-1d4e-4f6a-9b8c-2e1f0a3b4c5d and it failed at 10:42:17.",
+        "Call the front desk at extension 4521 or come to room 1208.",
+        "Order numbers 100234, 100235 and 100236 were shipped on 2024-08-15.",
+        "Tesla Model Y and Toyota Camry are the most popular cars in Almaty this year.",
+        "Air Astana flight KC 851 departs at 07:35 from Terminal 2.",
+        "Use the Apache Kafka cluster in the Frankfurt region for the new pipeline.",
+        "Abay Street and Dostyk Avenue are closed for the marathon on Sunday.",
+        "Set the timeout to 30000 ms and retry 3 times before failing.",
+        "Transfer 1 500 000 tenge to the supplier by Friday, invoice 2024/118.",
+        "Merry Christmas and Happy New Year from the whole Product Team!",
+        "Tracking number 1Z999AA10123456784 shows the parcel in the Almaty hub.",
+        "Please review PR #4521 and the Jira ticket DATA-1234 before Monday.",
+        "Lincoln Park and Jackson Square are both a short walk from the hotel.",
+    ),
+    "ru": (
+        "Заседание Совета директоров АО «Казахтелеком» состоится 15 марта.",
+        "Проспект Абая и улица Толе би перекрыты из-за марафона в воскресенье.",
+        "Номер заказа 100234, трек-номер RR123456785KZ.",
+        "Идентификатор запроса 3f9a2b7c-1d4e-4f6a-9b8c-2e1f0a3b4c5d, время 10:42:17.",
+        "Коммит 9f2c4e1a7b3d5f60 исправил ошибку в сборке 20240815.3.",
+        "Позвоните на внутренний номер 4521 или зайдите в кабинет 1208.",
+        "Самолёт Air Astana рейсом KC 851 вылетает в 07:35 из второго терминала.",
+        "Переведите 1 500 000 тенге поставщику до пятницы, счёт 2024/118.",
+        "В Новый год офис Kaspi работает до 15:00.",
+        "Для доступа к Jira используйте корпоративный VPN и двухфакторную защиту.",
+        "Население Казахстана в 2024 году превысило 20 000 000 человек.",
+        "Курс Python для начинающих стартует в Алматы 1 сентября.",
+        "Служба поддержки Beeline Казахстан работает круглосуточно.",
+        "Главный Офис Переехал В Новое Здание На Левом Берегу",
+        "Версия 3.2.1 выйдет после тестирования на стенде UAT-2.",
+    ),
+    "kk": (
+        "Абай даңғылы мен Төле би көшесі жексенбіде марафонға байланысты жабылады.",
+        "Тапсырыс нөмірі 100234, трек-нөмір RR123456785KZ.",
+        "Сұраныс идентификаторы 3f9a2b7c-1d4e-4f6a-9b8c-2e1f0a3b4c5d, уақыты 10:42:17.",
+        "9f2c4e1a7b3d5f60 коммиті 20240815.3 құрастырудағы қатені түзетті.",
+        "4521 ішкі нөміріне қоңырау шалыңыз немесе 1208 бөлмеге келіңіз.",
+        "Air Astana әуекомпаниясының KC 851 рейсі 07:35-те екінші терминалдан ұшады.",
+        "Жеткізушіге жұмаға дейін 1 500 000 теңге аударыңыз, шот 2024/118.",
+        "Жаңа жылда Kaspi кеңсесі 15:00-ге дейін жұмыс істейді.",
+        "Jira жүйесіне кіру үшін корпоративтік VPN қолданыңыз.",
+        "2024 жылы Қазақстан халқы 20 000 000 адамнан асты.",
+        "Бас Кеңсе Сол Жағалаудағы Жаңа Ғимаратқа Көшті",
+        "Python курсы Алматыда 1 қыркүйекте басталады.",
+        "Beeline Қазақстан қолдау қызметі тәулік бойы жұмыс істейді.",
+        "Ұлттық Банк базалық мөлшерлемені 14,25% деңгейінде қалдырды.",
+        "3.2.1 нұсқасы UAT-2 стендінде тестілеуден кейін шығады.",
+    ),
+}
+
 NEAR_MISS_PHRASES = {
     "iin": {"en": "IIN {v}", "ru": "ИИН {v}", "kk": "ЖСН {v}"},
     "number": {
