@@ -20,3 +20,8 @@ application = (
     if settings.KORDON_SERVE_STATIC
     else django_application
 )
+
+# The proxy's /v1/ path skips the console's middleware (see routing/asgi.py).
+from routing.asgi import with_proxy  # noqa: E402 - needs the app registry loaded above
+
+application = with_proxy(application)

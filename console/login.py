@@ -46,6 +46,10 @@ def record_failure(username: str, address: str) -> int:
         return 1
 
 
+def reset_failures(username: str, address: str) -> None:
+    cache.delete(_throttle_key(username, address))
+
+
 class ThrottledAuthenticationForm(AuthenticationForm):
     """Django's login form, refusing further tries after too many failures."""
 
@@ -56,11 +60,13 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             minutes = max(1, settings.KORDON_LOGIN_LOCKOUT_SECONDS // 60)
             raise ValidationError(LOCKED_MESSAGE, code="throttled", params={"minutes": minutes})
         try:
-            return super().clean()
+            cleaned = super().clean()
         except ValidationError as error:
             if error.code == "invalid_login":
                 self._login_failed(username, address)
             raise
+        reset_failures(username, address)
+        return cleaned
 
     def _login_failed(self, username: str, address: str) -> None:
         count = record_failure(username, address)

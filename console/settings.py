@@ -172,6 +172,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # Proxy and gateway knobs.
 KORDON_MAX_BODY_BYTES = env_int("KORDON_MAX_BODY_BYTES", default=1_048_576, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = KORDON_MAX_BODY_BYTES
+# Audit records are inserted before anything is forwarded. On (default): each insert is flushed
+# to disk before the request goes on (one fsync per request). Off: the insert is committed and
+# visible first, the disk flush follows within a fraction of a second (PostgreSQL
+# synchronous_commit=off, SQLite synchronous=NORMAL); a database crash may lose that fraction.
+KORDON_AUDIT_SYNC_COMMIT = env_bool("KORDON_AUDIT_SYNC_COMMIT", default=True)
 KORDON_REQUIRE_SERVICES = env_bool("KORDON_REQUIRE_SERVICES", default=False)
 KORDON_DEMO = env_bool("KORDON_DEMO", default=LOCAL_MODE)
 

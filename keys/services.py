@@ -173,7 +173,11 @@ def key_update(
     expires_at: datetime | None = UNSET,
 ) -> ApiKey:
     """Edit a key's name, limits, models, tags or expiry (never its secret)."""
-    key = ApiKey.objects.select_for_update().select_related("team", "owner").get(pk=key.pk)
+    key = (
+        ApiKey.objects.select_for_update(of=("self",))
+        .select_related("team", "owner")
+        .get(pk=key.pk)
+    )
     if key.revoked_at is not None:
         raise ValidationError({"__all__": ["A revoked key cannot be changed."]})
     before = key.audit_snapshot()
@@ -221,7 +225,11 @@ def key_revoke(*, key: ApiKey, actor: Actor, reason: str) -> ApiKey:
         raise ValidationError({"reason": ["Say why the key is revoked."]})
     if len(reason) > 500:
         raise ValidationError({"reason": ["Use at most 500 characters."]})
-    key = ApiKey.objects.select_for_update().select_related("team", "owner").get(pk=key.pk)
+    key = (
+        ApiKey.objects.select_for_update(of=("self",))
+        .select_related("team", "owner")
+        .get(pk=key.pk)
+    )
     if key.revoked_at is not None:
         raise ValidationError({"__all__": [f"Key {key.prefix} is already revoked."]})
     before = key.audit_snapshot()
@@ -249,7 +257,11 @@ def key_rotate(*, key: ApiKey, actor: Actor, grace_seconds: int = 0) -> tuple[Ap
     """
     if not isinstance(grace_seconds, int) or not 0 <= grace_seconds <= 30 * 86400:
         raise ValidationError({"grace_seconds": ["Give 0 to 2592000 seconds (30 days)."]})
-    old = ApiKey.objects.select_for_update().select_related("team", "owner").get(pk=key.pk)
+    old = (
+        ApiKey.objects.select_for_update(of=("self",))
+        .select_related("team", "owner")
+        .get(pk=key.pk)
+    )
     if old.state() != ApiKey.State.ACTIVE:
         raise ValidationError({"__all__": [f"Key {old.prefix} is {old.state()}: issue a new one."]})
     if ApiKey.objects.filter(rotated_from=old).exists():

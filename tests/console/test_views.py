@@ -77,8 +77,11 @@ def test_login_and_logout(user_for):
 
 
 def test_failed_logins_are_throttled_and_recorded_without_the_password(user_for, settings):
+    from console.login import reset_failures
+
     settings.KORDON_LOGIN_MAX_FAILURES = 3
     user_for("auditor")
+    reset_failures("auditor", "10.0.0.7")  # the cache may be a shared Redis
     client = Client(REMOTE_ADDR="10.0.0.7")
     for _ in range(3):
         response = client.post(reverse("login"), {"username": "auditor", "password": "wrong-pw-1"})
@@ -96,6 +99,20 @@ def test_failed_logins_are_throttled_and_recorded_without_the_password(user_for,
     other = Client(REMOTE_ADDR="10.0.0.8")
     response = other.post(reverse("login"), {"username": "auditor", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def test_a_successful_login_clears_earlier_failures(user_for, settings):
+    from console.login import failures, reset_failures
+
+    settings.KORDON_LOGIN_MAX_FAILURES = 3
+    user_for("auditor")
+    reset_failures("auditor", "10.0.0.9")
+    client = Client(REMOTE_ADDR="10.0.0.9")
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "auditor", "password": "nope"})
+    assert failures("auditor", "10.0.0.9") == 2
+    client.post(reverse("login"), {"username": "auditor", "password": PASSWORD})
+    assert failures("auditor", "10.0.0.9") == 0
 
 
 def test_failed_login_for_unknown_user_does_not_store_what_was_typed(db):
