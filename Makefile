@@ -34,4 +34,4 @@ eval: install
 	$(PY) -m routing.detection.evaluation
 
 bench: install
-	$(PY) -m bench.run
+	$(PY) -m routing.bench.run

@@ -2,10 +2,13 @@
 
 `open_record` inserts the row before the proxy forwards anything or releases any answer byte; if
 that insert fails the request fails (fail closed). `write_final` writes a finished row in one
-insert for requests refused before forwarding (bad body, limits, policy). `complete` queues the
-end-of-request fields; a background flusher applies queued completions in batches, in one
-transaction, off the response path. No prompt, answer or detected value is ever passed here:
-only counts, types, names and the keyed hash of the caller's `user`.
+insert (a request refused before forwarding, or /v1/models). `complete` queues the end-of-request
+fields, applied off the response path.
+
+All of it runs on long-lived database threads (`run_db`), never on a thread per request: inserts that arrive while the thread is busy go together in one multi-row INSERT, so
+the cost per record falls as concurrency rises and a request at low load waits for exactly one
+INSERT. No prompt, answer or detected value is ever passed here: only counts, types, names and
+the keyed hash of the caller's `user`.
 """
 
 from __future__ import annotations
@@ -15,13 +18,13 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -30,8 +33,49 @@ from audit.models import AuditRecord
 
 logger = logging.getLogger("kordon.audit")
 
-FLUSH_DELAY_SECONDS = 0.02  # batch completions for at most this long
-FLUSH_RETRIES = 3
+T = TypeVar("T")
+COMPLETE_RETRIES = 3
+
+# Two long-lived database threads (each with its own connection): one for work a request waits
+# on (inserts, key loads), one for bookkeeping after the answer (completions), so a commit of
+# the latter never delays the former.
+_executors = {
+    "request": ThreadPoolExecutor(max_workers=1, thread_name_prefix="kordon-db"),
+    "background": ThreadPoolExecutor(max_workers=1, thread_name_prefix="kordon-db-bg"),
+}
+
+
+def _configure(conn: Any) -> None:
+    """Once per connection: the commit durability KORDON_AUDIT_SYNC_COMMIT asks for."""
+    if settings.KORDON_AUDIT_SYNC_COMMIT or getattr(conn, "_kordon_configured", False):
+        return
+    statement = {
+        "postgresql": "SET synchronous_commit TO off",
+        "sqlite": "PRAGMA synchronous = NORMAL",
+    }.get(connection.vendor)
+    if statement:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    conn._kordon_configured = True
+
+
+def _guarded(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    try:
+        connection.ensure_connection()
+        _configure(connection.connection)
+        return fn(*args)
+    except Exception:
+        # Never keep a connection that may be broken: the next call reconnects.
+        with contextlib.suppress(Exception):
+            connection.close()
+        raise
+
+
+async def run_db(fn: Callable[..., T], *args: Any, background: bool = False) -> T:
+    """Run a short sync ORM function on one of the proxy's two database threads."""
+    loop = asyncio.get_running_loop()
+    executor = _executors["background" if background else "request"]
+    return await loop.run_in_executor(executor, _guarded, fn, args)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +111,43 @@ def end_user_hash(user: str) -> str:
     return hmac.new(key, user.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
 
 
+class _Inserts:
+    """Groups records waiting to be inserted; each caller awaits its own record's commit."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[AuditRecord, asyncio.Future[None]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def insert(self, record: AuditRecord) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pending.append((record, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._drain())
+        await future
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                await run_db(_bulk_insert, [record for record, _ in batch])
+            except Exception as exc:
+                logger.error("audit insert failed (%d records): %s", len(batch), type(exc).__name__)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+
+def _bulk_insert(records: list[AuditRecord]) -> None:
+    AuditRecord.objects.bulk_create(records)  # one statement, atomic
+
+
+_inserts = _Inserts()
+
+
 async def open_record(
     *,
     caller: Caller,
@@ -77,11 +158,9 @@ async def open_record(
     policy_version: int | None = None,
     entities: dict[str, int] | None = None,
     categories: list[str] | None = None,
-    backend: str = "",
-    residency: str = "",
 ) -> uuid.UUID:
     """Insert the record before anything is forwarded. Raises on failure: the caller refuses."""
-    record = await AuditRecord.objects.acreate(
+    record = AuditRecord(
         timestamp=timezone.now(),
         team=caller.team,
         team_id=caller.team_id,
@@ -89,14 +168,13 @@ async def open_record(
         end_user=caller.end_user,
         endpoint=endpoint,
         model_requested=model_requested[:200],
-        backend=backend,
         route=route,
-        residency=residency,
         policy_version=policy_version,
         stream=stream,
         entities=entities or {},
         categories=categories or [],
     )
+    await _inserts.insert(record)
     return record.id
 
 
@@ -116,7 +194,7 @@ async def write_final(
 ) -> uuid.UUID:
     """A finished record, in one insert: a request refused before forwarding, or /v1/models."""
     now = timezone.now()
-    record = await AuditRecord.objects.acreate(
+    record = AuditRecord(
         timestamp=now,
         completed_at=now,
         team=caller.team,
@@ -134,11 +212,12 @@ async def write_final(
         error_code=error_code,
         latency_ms=round(latency_ms, 3),
     )
+    await _inserts.insert(record)
     return record.id
 
 
-class Flusher:
-    """Applies queued completions in batches from a worker thread, one transaction per batch."""
+class _Completions:
+    """Applies queued completions in batches on the database thread, one transaction each."""
 
     def __init__(self) -> None:
         self.pending: list[tuple[uuid.UUID, dict[str, Any]]] = []
@@ -149,16 +228,16 @@ class Flusher:
         self.pending.append((record_id, fields))
         if self.task is None or self.task.done():
             self.idle = asyncio.Event()
-            self.task = asyncio.get_running_loop().create_task(self._run())
+            self.task = asyncio.get_running_loop().create_task(self._drain())
 
-    async def _run(self) -> None:
+    async def _drain(self) -> None:
         try:
             while self.pending:
-                await asyncio.sleep(FLUSH_DELAY_SECONDS)
+                await asyncio.sleep(0)  # let the responses that queued these go out first
                 batch, self.pending = self.pending, []
-                for attempt in range(FLUSH_RETRIES):
+                for attempt in range(COMPLETE_RETRIES):
                     try:
-                        await sync_to_async(_apply, thread_sensitive=False)(batch)
+                        await run_db(_apply, batch, background=True)
                         break
                     except Exception as exc:
                         logger.error(
@@ -173,23 +252,17 @@ class Flusher:
 
 
 def _apply(batch: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:
-    try:
-        with transaction.atomic():
-            for record_id, fields in batch:
-                AuditRecord.objects.filter(pk=record_id).update(**fields)
-    finally:
-        connection.close()  # this worker thread's connection goes back to the pool
+    with transaction.atomic():
+        for record_id, fields in batch:
+            AuditRecord.objects.filter(pk=record_id).update(**fields)
 
 
-_flusher: Flusher | None = None
+_completions = _Completions()
 
 
 def complete(record_id: uuid.UUID, done: Completion) -> None:
     """Queue the end-of-request fields (status, error, tokens, cost, timings, fallbacks)."""
-    global _flusher
-    if _flusher is None:
-        _flusher = Flusher()
-    _flusher.add(
+    _completions.add(
         record_id,
         {
             "status_code": done.status_code,
@@ -210,11 +283,7 @@ def complete(record_id: uuid.UUID, done: Completion) -> None:
 
 async def drain() -> None:
     """Wait (at most 5 s) until queued completions are written (tests, shutdown)."""
-    if _flusher is not None and _flusher.task is not None:
+    if _completions.task is not None:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):
-                await _flusher.idle.wait()
-
-
-def elapsed_ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
+                await _completions.idle.wait()

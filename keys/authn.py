@@ -22,6 +22,7 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from audit.recorder import run_db
 from keys import hashing, versioning
 from keys.models import ApiKey
 
@@ -143,8 +144,7 @@ class KeyCache:
         if prefix in self.entries:
             return self.entries[prefix]
         generation = self.generation
-        row = await ApiKey.objects.select_related("team").filter(prefix=prefix).afirst()
-        info = key_info(row) if row is not None else None
+        info = await run_db(_load, prefix)
         if generation == self.generation:  # a version change meanwhile makes this load stale
             if len(self.entries) >= MAX_CACHED:
                 self.entries.clear()
@@ -162,9 +162,18 @@ class KeyCache:
         task.add_done_callback(self._tasks.discard)
 
 
+def _load(prefix: str) -> KeyInfo | None:
+    row = ApiKey.objects.select_related("team").filter(prefix=prefix).first()
+    return key_info(row) if row is not None else None
+
+
+def _touch_sync(key_id: int) -> None:
+    ApiKey.objects.filter(pk=key_id).update(last_used_at=timezone.now())
+
+
 async def _touch(key_id: int) -> None:
     with contextlib.suppress(Exception):  # bookkeeping only; never fails a request
-        await ApiKey.objects.filter(pk=key_id).aupdate(last_used_at=timezone.now())
+        await run_db(_touch_sync, key_id, background=True)
 
 
 cache = KeyCache()

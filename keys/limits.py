@@ -28,7 +28,9 @@ from django.conf import settings
 from django.db.models import Sum
 
 from audit.models import AuditRecord
+from audit.recorder import run_db
 from keys.authn import KeyInfo
+from keys.models import ApiKey
 
 logger = logging.getLogger("kordon.proxy")
 
@@ -106,10 +108,12 @@ class Admission:
 
 
 def scopes_of(key: KeyInfo) -> tuple[Scope, ...]:
-    return (
+    """The key's and its team's scopes that have any limit (nothing to count otherwise)."""
+    scopes = (
         Scope("key", key.id, key.rpm, key.tpm, key.budget),
         Scope("team", key.team_id, key.team_rpm, key.team_tpm, key.team_budget),
     )
+    return tuple(s for s in scopes if (s.rpm, s.tpm, s.budget) != (None, None, None))
 
 
 def cost_of(
@@ -139,25 +143,20 @@ def _names(scope: Scope, minute: int, month: str) -> tuple[str, str, str]:
 
 async def _seed_spend(scope: Scope, month: str) -> int:
     """This month's spend so far according to the audit records (units)."""
+    return await run_db(_seed_sync, scope, month)
+
+
+def _seed_sync(scope: Scope, month: str) -> int:
     start = dt.datetime.strptime(month, "%Y%m").replace(tzinfo=dt.UTC)
     records = AuditRecord.objects.filter(timestamp__gte=start)
-    records = (
-        records.filter(team_id=scope.id)
-        if scope.kind == "team"
-        else records.filter(key_id_for_limits(scope.id))
-    )
-    total = (await records.aaggregate(total=Sum("cost")))["total"]
+    if scope.kind == "team":
+        records = records.filter(team_id=scope.id)
+    else:
+        # Audit records hold copies, not foreign keys: a key's records carry its prefix.
+        prefix = ApiKey.objects.filter(pk=scope.id).values_list("prefix", flat=True).first()
+        records = records.filter(key_prefix=prefix or "")
+    total = records.aggregate(total=Sum("cost"))["total"]
     return _units(total or Decimal(0))
-
-
-def key_id_for_limits(key_id: int) -> Any:
-    # Audit records hold copies, not foreign keys: a key's records are found by its prefix.
-    from django.db.models import Q
-
-    from keys.models import ApiKey
-
-    prefix = ApiKey.objects.filter(pk=key_id).values("prefix")[:1]
-    return Q(key_prefix__in=prefix)
 
 
 class LocalLimits:
@@ -277,12 +276,18 @@ def store() -> LocalLimits | RedisLimits:
 
 
 async def check(key: KeyInfo, estimate: int) -> Admission:
-    """Admit and count the request, or raise RateLimited / BudgetExceeded (fail closed)."""
-    return await store().check(scopes_of(key), estimate, time.time())
+    """Admit and count the request, or raise LimitExceeded (fail closed)."""
+    scopes = scopes_of(key)
+    now = time.time()
+    if not scopes:  # no limit and no budget anywhere: no round trip to the limit store
+        return Admission((), int(now // 60), _month(now), estimate)
+    return await store().check(scopes, estimate, now)
 
 
 def record(admission: Admission, tokens: int, cost: Decimal) -> None:
     """Add the real tokens and the cost when the request ends (in the background)."""
+    if not admission.scopes:
+        return
     task = asyncio.get_running_loop().create_task(_record(admission, tokens, _units(cost)))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)

@@ -1,0 +1,90 @@
+"""The proxy's own ASGI path: /v1/ requests skip the console's middleware and thread hops.
+
+Django's ASGI handler runs every `MiddlewareMixin` hook, the request signals and
+`response.close()` through `sync_to_async` in a fresh thread per request. The console needs its
+middleware (sessions, CSRF, messages, htmx); the proxy uses none of it, and on its hot path those
+hops cost more than everything else the gateway does. So /v1/ goes to a handler with no
+middleware that otherwise behaves like Django's: same request objects, URL resolution, views
+(adrf), exception handling, streaming and client-disconnect cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.exception import convert_exception_to_response
+from django.urls import set_script_prefix
+
+PROXY_PREFIX = "/v1/"
+
+Scope = dict[str, Any]
+
+
+class ProxyHandler(ASGIHandler):
+    """Django's ASGI handler for /v1/: no middleware, no per-request thread."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        self._middleware_chain = convert_exception_to_response(self._get_response_async)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        # No ThreadSensitiveContext: the proxy's database work runs on its own long-lived
+        # thread (audit.recorder.run_db), so there is nothing to pin to a per-request thread.
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            body_file.close()
+            await self.send_response(error_response, send)
+            error_response.close()
+            return
+
+        async def process_request() -> Any:
+            response = await self.run_get_response(request)
+            # The client may go away while we are sending.
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.send_response(response, send)
+            return response
+
+        # As Django does: a client disconnect cancels the view, and with it any upstream call.
+        tasks = [
+            asyncio.create_task(self.listen_for_disconnect(receive)),
+            asyncio.create_task(process_request()),
+        ]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
+            if task.done():
+                with contextlib.suppress(RequestAborted):
+                    task.result()
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if not tasks[1].cancelled() and tasks[1].exception() is None:
+            tasks[1].result().close()
+        body_file.close()
+
+
+def with_proxy(application: Any) -> Any:
+    """Wrap the project's ASGI app so /v1/ requests take the proxy handler."""
+    proxy = ProxyHandler()
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(PROXY_PREFIX):
+            await proxy(scope, receive, send)
+        else:
+            await application(scope, receive, send)
+
+    return app

@@ -1,0 +1,288 @@
+"""`make bench`: Kordon against the same fake upstream called directly, in one run.
+
+Starts the fake upstream (echo mode; streams of 16 chunks 5 ms apart), Kordon under uvicorn
+with several workers (PostgreSQL and Redis when reachable, else SQLite and in-process limits),
+then runs the closed-loop load generator at concurrency 1, 8 and 32, JSON and streaming, over
+the corpus's four classes (clean and sensitive prompts of about 200 B and 2 KB), alternating
+direct and Kordon runs so both see the same machine. Prints requests/s, added p50/p95/p99,
+added time to first content, events per answer, RSS per worker, ratios and the targets.
+"""
+
+# ruff: noqa: S603 - a developer tool starting our own scripts with fixed argument lists
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+OUT = ROOT / "var" / "bench"
+CLASSES = ("small_clean", "small_pii", "large_clean", "large_pii")
+PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/kordon_bench"
+REDIS_DEFAULT = "redis://127.0.0.1:6379/3"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def reachable(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_http(url: str, expect: tuple[int, ...], timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code in expect:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def environment() -> tuple[dict[str, str], str]:
+    env = dict(os.environ)
+    env.setdefault("SECRET_KEY", "bench-not-secret")
+    env.setdefault("KORDON_KEY_PEPPER", "bench-pepper")
+    env.setdefault("KORDON_HASH_KEY", "bench-hash-key")
+    env["CLOUD_API_KEY"] = "bench-upstream-key"
+    env["KORDON_SERVE_STATIC"] = "0"
+    env["LOG_LEVEL"] = "WARNING"
+    if not env.get("DATABASE_URL") and reachable(5432):
+        env["DATABASE_URL"] = os.environ.get("KORDON_BENCH_DATABASE_URL", PG_DEFAULT)
+        _create_database(env["DATABASE_URL"])
+    if not env.get("REDIS_URL") and reachable(6379):
+        env["REDIS_URL"] = os.environ.get("KORDON_BENCH_REDIS_URL", REDIS_DEFAULT)
+    if not env.get("DATABASE_URL"):
+        env["KORDON_VAR_DIR"] = str(OUT / "var")
+    db = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
+    return env, f"{db} + {'Redis' if env.get('REDIS_URL') else 'in-process limits'}"
+
+
+def _create_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("w")
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def worker_pids(parent: int) -> list[int]:
+    """uvicorn's worker processes: the supervisor's children that run Python (not its tracker)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    pids = []
+    for pid in map(int, children):
+        cmdline = Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        if "resource_tracker" not in cmdline:
+            pids.append(pid)
+    return pids
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def load(url: str, *, model: str, key: str | None, c: int, stream: bool, duration: float) -> dict:
+    out = OUT / f"load-{time.monotonic_ns()}.json"
+    cmd = [
+        sys.executable, str(HERE / "load.py"), "--url", url, "--model", model,
+        "--corpus", str(HERE / "chat.jsonl"), "-c", str(c), "-d", str(duration),
+        "--warmup", "1.5", "--ramp-ms", str(min(40, 1000 // max(c, 1))), "--out", str(out),
+    ]  # fmt: skip
+    if key:
+        cmd += ["--key", key]
+    if stream:
+        cmd.append("--stream")
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    result = json.loads(out.read_text())
+    out.unlink()
+    return result
+
+
+def pct(summary: dict | None, name: str) -> float | None:
+    return None if not summary else summary.get(name)
+
+
+def added(k: dict | None, d: dict | None, name: str) -> str:
+    a, b = pct(k, name), pct(d, name)
+    return "-" if a is None or b is None else f"{a - b:+.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 2)))
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("BENCH_SECONDS", 5)))
+    parser.add_argument("--concurrency", default=os.environ.get("BENCH_CONCURRENCY", "1,8,32"))
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    env, services = environment()
+    py = sys.executable
+
+    subprocess.run(
+        [py, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    up_port, port = free_port(), free_port()
+    upstream = start(
+        [py, str(HERE / "fake_upstream.py"), "--port", str(up_port), "--echo",
+         "--chunks", "16", "--chunk-delay-ms", "5"],
+        env, OUT / "upstream.log",
+    )  # fmt: skip
+    procs = [upstream]
+    try:
+        up_url = f"http://127.0.0.1:{up_port}"
+        wait_http(up_url + "/health", (200,))
+        setup = subprocess.run(
+            [py, "-m", "routing.bench.setup", "--upstream", up_url + "/v1"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        secret = setup.stdout.strip().splitlines()[-1]
+        server = start(
+            [py, "-m", "uvicorn", "console.asgi:application", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", str(args.workers), "--no-access-log",
+             "--lifespan", "off"],
+            env, OUT / "kordon.log",
+        )  # fmt: skip
+        procs.append(server)
+        kordon = f"http://127.0.0.1:{port}"
+        wait_http(kordon + "/v1/models", (401,))
+        time.sleep(1.0)
+        results = run_matrix(args, kordon, up_url, secret)
+        pids = worker_pids(server.pid) or [server.pid]
+        rss = {pid: round(rss_mb(pid), 1) for pid in pids}
+        report(results, rss, args.workers, services)
+        (OUT / "results.json").write_text(json.dumps({"runs": results, "rss_mb": rss}, indent=1))
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 0
+
+
+def run_matrix(args: argparse.Namespace, kordon: str, up_url: str, secret: str) -> list[dict]:
+    results = []
+    # Warm every worker's detector, policy and key caches before measuring.
+    load(kordon, model="assistant", key=secret, c=8, stream=False, duration=2)
+    for c in [int(x) for x in args.concurrency.split(",")]:
+        for stream in (False, True):
+            direct = load(up_url, model="bench-model", key=None, c=c, stream=stream,
+                          duration=args.duration)  # fmt: skip
+            gateway = load(kordon, model="assistant", key=secret, c=c, stream=stream,
+                           duration=args.duration)  # fmt: skip
+            results.append({"c": c, "stream": stream, "direct": direct, "kordon": gateway})
+            sys.stderr.write(f"  c={c} {'stream' if stream else 'json'}: "
+                             f"direct {direct['rps']} rps, kordon {gateway['rps']} rps, "
+                             f"errors {gateway['errors'] or '-'}\n")  # fmt: skip
+    return results
+
+
+def report(results: list[dict], rss: dict[int, float], workers: int, services: str) -> None:
+    w = sys.stdout.write
+    w(f"\nKordon bench: {workers} uvicorn workers, {services}, fake upstream in echo mode\n")
+    w("(added = Kordon minus the direct call to the same upstream, same run; ms)\n\n")
+    w(f"{'mode':6} {'c':>3} {'direct rps':>10} {'kordon rps':>10} {'ratio':>6}  errors\n")
+    for r in results:
+        d, k = r["direct"], r["kordon"]
+        ratio = k["rps"] / d["rps"] if d["rps"] else 0
+        mode = "stream" if r["stream"] else "json"
+        w(f"{mode:6} {r['c']:>3} {d['rps']:>10.1f} {k['rps']:>10.1f} {ratio:>6.2f}  "
+          f"{k['errors'] or '-'}\n")  # fmt: skip
+    w(f"\n{'mode':6} {'c':>3} {'class':12} {'p50':>7} {'p95':>7} {'p99':>7} "
+      f"{'1st content':>11} {'events k/d':>10}\n")  # fmt: skip
+    for r in results:
+        mode = "stream" if r["stream"] else "json"
+        for cls in CLASSES:
+            d = r["direct"]["per_class"].get(cls, {})
+            k = r["kordon"]["per_class"].get(cls, {})
+            dl, kl = d.get("latency_ms"), k.get("latency_ms")
+            fc = (
+                added(k.get("first_content_ms"), d.get("first_content_ms"), "p50")
+                if r["stream"]
+                else "-"
+            )
+            ev = (f"{r['kordon']['events_per_response']}/{r['direct']['events_per_response']}"
+                  if r["stream"] else "-")  # fmt: skip
+            w(f"{mode:6} {r['c']:>3} {cls:12} {added(kl, dl, 'p50'):>7} {added(kl, dl, 'p95'):>7} "
+              f"{added(kl, dl, 'p99'):>7} {fc:>11} {ev:>10}\n")  # fmt: skip
+    w("\nRSS per worker (MB): " + ", ".join(f"{v}" for v in rss.values()) + "\n")
+    targets(results, rss)
+
+
+def _class(results: list[dict], c: int, stream: bool, cls: str, who: str, metric: str) -> Any:
+    for r in results:
+        if r["c"] == c and r["stream"] == stream:
+            return (r[who]["per_class"].get(cls) or {}).get(metric) or {}
+    return {}
+
+
+def targets(results: list[dict], rss: dict[int, float]) -> None:
+    w = sys.stdout.write
+    checks: list[tuple[str, bool, str]] = []
+    by = {(r["c"], r["stream"]): r for r in results}
+    if (32, False) in by:
+        rps = by[(32, False)]["kordon"]["rps"]
+        checks.append(("c=32 JSON, masking on: >= 340 req/s", rps >= 340, f"{rps:.0f} req/s"))
+    if (1, False) in by:
+        for cls, limit in (("small_clean", 3.0), ("large_pii", 8.0)):
+            k = _class(results, 1, False, cls, "kordon", "latency_ms").get("p50")
+            d = _class(results, 1, False, cls, "direct", "latency_ms").get("p50")
+            if k is not None and d is not None:
+                checks.append(
+                    (f"c=1 added p50 {cls} <= {limit} ms", k - d <= limit, f"{k - d:.2f} ms")
+                )
+    if (1, False) in by and (1, True) in by:
+        for cls in CLASSES:
+            kj = _class(results, 1, False, cls, "kordon", "latency_ms").get("p50")
+            dj = _class(results, 1, False, cls, "direct", "latency_ms").get("p50")
+            ks = _class(results, 1, True, cls, "kordon", "first_content_ms").get("p50")
+            ds = _class(results, 1, True, cls, "direct", "first_content_ms").get("p50")
+            if None not in (kj, dj, ks, ds):
+                gap = (ks - ds) - (kj - dj)
+                checks.append((f"c=1 stream added 1st content within 1 ms of JSON ({cls})",
+                               gap <= 1.0, f"{gap:+.2f} ms"))  # fmt: skip
+    if (32, True) in by:
+        k = by[(32, True)]["kordon"]["first_content_ms"]["p50"]
+        d = by[(32, True)]["direct"]["first_content_ms"]["p50"]
+        checks.append(
+            ("c=32 stream first content <= 2x direct", k <= 2 * d, f"{k:.1f} vs {d:.1f} ms")
+        )
+        ke = by[(32, True)]["kordon"]["events_per_response"]
+        de = by[(32, True)]["direct"]["events_per_response"]
+        checks.append(("every upstream event delivered", ke >= de, f"{ke} vs {de} per answer"))
+    checks.append(
+        ("<= 250 MB RSS per worker", max(rss.values()) <= 250, f"max {max(rss.values())} MB")
+    )
+    w("\nTargets\n")
+    for name, ok, value in checks:
+        w(f"  [{'PASS' if ok else 'FAIL'}] {name}: {value}\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
