@@ -28,7 +28,8 @@ from routing.policy.document import Backend, Policy, Route
 class ScanLike(Protocol):
     """What decide() needs from routing.privacy.ScanResult (counts and kinds only, no values)."""
 
-    unscannable: list[str]
+    @property
+    def unscannable(self) -> list[str]: ...
 
     def entity_counts(self) -> dict[str, int]: ...
 

@@ -16,8 +16,10 @@ from console.htmx import AuthedHtmxRequest
 from routing import forms
 from routing.models import PolicyVersion
 from routing.policy import editing, selectors, services
+from routing.policy.diff import describe_changes
 from routing.policy.document import PolicyInvalid, parse_policy
 from routing.policy.patterns import pattern_problem
+from routing.policy.selftest import run_selftest
 
 FORMS: dict[str, type[forms.PolicyItemForm]] = {
     "backends": forms.BackendForm,
@@ -61,11 +63,14 @@ def draft_detail(request: AuthedHtmxRequest) -> HttpResponse:
         return redirect("routing:policy_home")
     policy = parse_policy(draft.document)
     live = selectors.live_version()
-    changes = []
-    if live is not None:
-        from routing.policy.diff import describe_changes
-
+    changes: list[Any] = []
+    lowered: list[str] = []
+    if live is not None and live.content_hash != draft.content_hash:
         changes = describe_changes(live.document, draft.document)
+        # Flag, before publishing, any category the draft catches less of than the live policy.
+        lowered = run_selftest(*selectors.compiled(draft)).lowered(
+            run_selftest(*selectors.compiled(live))
+        )
     user = request.user
     context = {
         "draft": draft,
@@ -73,6 +78,7 @@ def draft_detail(request: AuthedHtmxRequest) -> HttpResponse:
         "masking_rows": [(c.name, policy.masking.get(c.name)) for c in policy.categories],
         "live": live,
         "changes": changes,
+        "selftest_lowered": lowered,
         "editable": draft.state == PolicyVersion.State.DRAFT
         and user.has_perm("routing.change_policyversion"),
         "can_publish": draft.state == PolicyVersion.State.DRAFT

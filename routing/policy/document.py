@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from routing.detection.custom import CustomCategory, compile_custom
 from routing.detection.errors import PatternError
@@ -290,8 +290,8 @@ def _backend(raw: Any, path: str, errors: _Errors) -> Backend | None:
         return None
     return Backend(
         name=name,
-        base_url=base_url,
-        residency=residency,
+        base_url=str(base_url),
+        residency=cast(Literal["in-country", "external"], residency),
         models=models,
         api_key_env=api_key_env,
         cost_input_per_1k=costs["input"],

@@ -15,7 +15,7 @@ from django.conf import settings
 from routing import engine
 from routing.policy.document import Policy
 from routing.privacy import InvalidRequestShape, mask_request, scan_request
-from routing.texts import format_path
+from routing.texts import Endpoint, format_path
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class PlaygroundResult:
     error: str = ""
 
 
-def request_body(text: str, model: str) -> tuple[dict[str, Any], str]:
+def request_body(text: str, model: str) -> tuple[dict[str, Any], Endpoint]:
     """A pasted chat/embeddings request as JSON, or plain text as one user message."""
     stripped = text.strip()
     if stripped.startswith("{"):
@@ -101,7 +101,8 @@ def run_playground(
 
     result = PlaygroundResult()
     body, endpoint = request_body(text, model)
-    model = body.get("model") if isinstance(body.get("model"), str) else model
+    requested = body.get("model")
+    model = requested if isinstance(requested, str) else model
     try:
         scan = scan_request(body, endpoint, detector=get_detector(), custom=custom)
     except InvalidRequestShape as exc:

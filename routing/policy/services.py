@@ -8,7 +8,7 @@ proxy process picks the new version up within 2 s.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import yaml
 from django.conf import settings
@@ -23,7 +23,7 @@ from routing.policy.document import Policy, parse_policy
 from routing.policy.serialize import content_hash, to_document
 from routing.policy.stamp import policy_stamp_bump
 
-Actor = AbstractBaseUser | None
+Actor: TypeAlias = AbstractBaseUser | None
 
 
 def _actor_name(actor: Actor) -> str:

@@ -265,3 +265,13 @@ def test_echo_backend_health(client_for, live):
         .content.decode()
     )
     assert "unreachable" in page
+
+
+def test_draft_page_flags_a_weaker_detection_before_publishing(client_for, draft):
+    client = client_for("compliance_officer")
+    doc = dict(draft.document)
+    doc["categories"] = [dict(c) for c in doc["categories"]]
+    doc["categories"][0]["entities"] = ["KZ_BIN", "US_SSN", "RU_INN", "RU_SNILS", "RU_PASSPORT"]
+    services.policy_draft_update(draft=draft, document=doc, actor=None)
+    page = client.get(reverse("routing:draft_detail")).content.decode()
+    assert 'data-testid="selftest-lowered"' in page and "national-id" in page
