@@ -8,6 +8,7 @@ once per process (cached). An operator-installed spaCy model is added by `ner.py
 
 from __future__ import annotations
 
+import os
 import re
 
 from presidio_analyzer import Pattern, RecognizerResult
@@ -267,6 +268,12 @@ def _score(doc: Doc, run: list[tuple[int, int, int]], titled: bool) -> float:
 
 
 def person_recognizers() -> list[Recognizer]:
+    """The fast recognizer, plus natasha when asked for, plus any installed spaCy model."""
     from routing.detection.recognizers.ner import installed_ner_recognizers
 
-    return [PersonRecognizer(), *installed_ner_recognizers()]
+    recognizers: list[Recognizer] = [PersonRecognizer()]
+    if os.environ.get("KORDON_PERSON_NATASHA", "") == "1":
+        from routing.detection.recognizers.natasha_ner import NatashaPersonRecognizer
+
+        recognizers.append(NatashaPersonRecognizer())
+    return recognizers + installed_ner_recognizers()
