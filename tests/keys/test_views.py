@@ -167,3 +167,28 @@ def test_team_list_query_count_is_capped(world, client_for, django_assert_max_nu
         services.team_create(name=f"T{n}", actor=None)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("keys:team_list")).status_code == 200
+
+
+def test_team_detail_query_count_is_capped(world, client_for, django_assert_max_num_queries):
+    for n in range(10):
+        issue_key(world["risk"], f"extra-{n}")
+    client = client_for("team_lead")
+    with django_assert_max_num_queries(15):
+        response = client.get(url(world, "keys:team_detail@risk"))
+    assert response.status_code == 200 and len(response.context["keys"]) == 11
+
+
+def test_admin_site_shows_keys_read_only_without_the_digest(world, user_for):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    root = get_user_model().objects.create_superuser("root", "", "root-password-123")
+    client = Client()
+    client.force_login(root)
+    key = world["key"]
+    response = client.get(f"/admin/keys/apikey/{key.pk}/change/")
+    assert response.status_code == 200
+    assert key.digest not in response.content.decode()
+    assert client.get("/admin/keys/apikey/add/").status_code == 403
+    deleted = client.post(f"/admin/keys/apikey/{key.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 403 and ApiKey.objects.filter(pk=key.pk).exists()
