@@ -39,11 +39,11 @@ def _record(
     )
 
 
-def _after_commit(number: int) -> None:
+def _after_commit(number: int, digest: str) -> None:
     from routing.policy.store import forget
 
     def bump() -> None:
-        policy_stamp_bump(number)
+        policy_stamp_bump(number, digest)
         forget()  # this process re-reads at once instead of within a second
 
     transaction.on_commit(bump)
@@ -65,7 +65,7 @@ def _publish(version: PolicyVersion, *, approver: Actor) -> None:
         version.approved_by = approver
         version.approved_by_name = _actor_name(approver)
     version.save()
-    _after_commit(version.number)
+    _after_commit(version.number, version.content_hash)
 
 
 @transaction.atomic

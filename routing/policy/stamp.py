@@ -15,31 +15,55 @@ def _key() -> str:
     return f"kordon:policy-stamp:{settings.DATABASES['default']['NAME']}"
 
 
-def latest_published_number() -> int | None:
+# (number, content hash): the hash makes a reused number (a restored or reset database) a
+# different stamp, so no process keeps deciding under a document that is no longer live.
+Stamp = tuple[int, str]
+
+
+def _latest() -> Stamp | None:
     from routing.models import PolicyVersion
 
-    return (
+    row = (
         PolicyVersion.objects.filter(state=PolicyVersion.State.PUBLISHED, number__isnull=False)
         .order_by("-number")
-        .values_list("number", flat=True)
+        .values_list("number", "content_hash")
         .first()
     )
+    return (row[0], row[1]) if row else None
 
 
-def policy_stamp() -> int | None:
-    """The live version number as every process should see it."""
+def latest_published_number() -> int | None:
+    latest = _latest()
+    return latest[0] if latest else None
+
+
+def policy_stamp() -> Stamp | None:
+    """The live version as every process should see it."""
     if not settings.REDIS_URL:
-        return latest_published_number()
-    stamp = cache.get(_key())
-    if stamp is None:
-        stamp = latest_published_number()
-        if stamp is not None:
-            # add, not set: never overwrite a newer stamp a concurrent publish has just written.
-            cache.add(_key(), stamp, timeout=None)
+        return _latest()
+    raw = cache.get(_key())
+    if isinstance(raw, str) and ":" in raw:
+        number, _, digest = raw.partition(":")
+        if number.isdigit():
+            return int(number), digest
+    stamp = _latest()
+    if stamp is not None:
+        # add, not set: never overwrite a newer stamp a concurrent publish has just written.
+        cache.add(_key(), f"{stamp[0]}:{stamp[1]}", timeout=None)
     return stamp
 
 
-def policy_stamp_bump(number: int) -> None:
+def policy_stamp_bump(number: int, content_hash: str) -> None:
     """Run after the commit that published `number`."""
     if settings.REDIS_URL:
-        cache.set(_key(), number, timeout=None)
+        cache.set(_key(), f"{number}:{content_hash}", timeout=None)
+
+
+def policy_stamp_forget() -> None:
+    """Drop a shared stamp that disagrees with the database (the next read re-adds the truth).
+
+    Deleting (never setting) cannot hide a newer stamp for long: a concurrent publish either
+    lands after the delete, or is re-read from the database by the next `policy_stamp()`.
+    """
+    if settings.REDIS_URL:
+        cache.delete(_key())

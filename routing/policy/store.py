@@ -16,7 +16,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from routing.policy.document import Policy, parse_policy
-from routing.policy.stamp import policy_stamp
+from routing.policy.stamp import policy_stamp, policy_stamp_forget
 
 CHECK_INTERVAL = 1.0  # seconds between stamp checks per process
 
@@ -25,17 +25,24 @@ class PolicyUnavailable(RuntimeError):
     """No usable published policy: the proxy answers 503 no_compliant_backend."""
 
 
+class _NothingPublished(PolicyUnavailable):
+    pass
+
+
 @dataclass(frozen=True)
 class ActivePolicy:
     version: int
     policy: Policy
     custom: Any  # routing.detection.CustomMatchers | None (None: no custom categories)
+    content_hash: str = ""
 
 
 class _Cache:
     def __init__(self) -> None:
         self.current: ActivePolicy | None = None
         self.checked_at = float("-inf")
+        self.failed_at = float("-inf")
+        self.failure = ""
         self.lock = threading.Lock()
 
 
@@ -58,33 +65,68 @@ def load_version(number: int) -> ActivePolicy:
     """Parse and compile a stored published version (also used by the console)."""
     from routing.models import PolicyVersion
 
-    row = PolicyVersion.objects.filter(number=number).only("document").first()
+    row = PolicyVersion.objects.filter(number=number).only("document", "content_hash").first()
     if row is None:
         raise PolicyUnavailable(f"policy version {number} does not exist")
     policy = parse_policy(row.document)
-    return ActivePolicy(version=number, policy=policy, custom=compile_custom(policy))
+    return ActivePolicy(
+        version=number,
+        policy=policy,
+        custom=compile_custom(policy),
+        content_hash=row.content_hash,
+    )
 
 
 def _refresh() -> ActivePolicy:
     with _cache.lock:
-        if _cache.current is not None and time.monotonic() - _cache.checked_at < CHECK_INTERVAL:
+        now = time.monotonic()
+        if _cache.current is not None and now - _cache.checked_at < CHECK_INTERVAL:
             return _cache.current  # another thread refreshed while we waited
+        if _cache.failure and now - _cache.failed_at < CHECK_INTERVAL:
+            # Still failing: refuse without another read, so a broken database or Redis is not
+            # hammered by every request; retried once a second.
+            raise PolicyUnavailable(_cache.failure)
         try:
-            stamp = policy_stamp()
-        except Exception as exc:  # any read failure: fail closed, retry on the next call
-            raise PolicyUnavailable("cannot read the policy version stamp") from exc
-        if stamp is None:
+            _cache.current = _load_current()
+        except PolicyUnavailable as exc:
+            # Fail closed: no request is decided under a policy that may be stale. A read
+            # failure is remembered for a second; "none published yet" is re-read every time.
             _cache.current = None
-            raise PolicyUnavailable("no published policy")
-        if _cache.current is None or _cache.current.version != stamp:
-            try:
-                _cache.current = load_version(stamp)
-            except PolicyUnavailable:
-                raise
-            except Exception as exc:
-                raise PolicyUnavailable(f"policy version {stamp} cannot be loaded") from exc
+            _cache.failure = "" if isinstance(exc, _NothingPublished) else str(exc)
+            _cache.failed_at = time.monotonic()
+            raise
+        _cache.failure = ""
         _cache.checked_at = time.monotonic()
         return _cache.current
+
+
+def _load_current() -> ActivePolicy:
+    for attempt in range(2):
+        try:
+            stamp = policy_stamp()
+        except Exception as exc:  # any read failure
+            raise PolicyUnavailable("cannot read the policy version stamp") from exc
+        if stamp is None:
+            raise _NothingPublished("no published policy")
+        number, digest = stamp
+        current = _cache.current
+        if current is not None and (current.version, current.content_hash) == stamp:
+            return current
+        try:
+            loaded = load_version(number)
+        except Exception as exc:
+            loaded = None
+            failure: Exception = exc
+        if loaded is not None and loaded.content_hash == digest:
+            return loaded
+        if attempt == 0:
+            # The shared stamp disagrees with the database (e.g. it was reset): drop the stamp,
+            # read the truth from the database once more.
+            policy_stamp_forget()
+            continue
+        if loaded is None:
+            raise PolicyUnavailable(f"policy version {number} cannot be loaded") from failure
+    raise PolicyUnavailable("the policy version stamp does not match the database")
 
 
 def _fresh() -> ActivePolicy | None:
@@ -112,3 +154,4 @@ def forget() -> None:
     with _cache.lock:
         _cache.current = None
         _cache.checked_at = float("-inf")
+        _cache.failed_at = float("-inf")

@@ -12,9 +12,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 
-from routing.policy import services, store
+from routing.policy import services, stamp, store
 from tests.routing.policy_fixtures import contract_doc
-from tests.services import need
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,13 +62,16 @@ def test_async_active_policy_returns_the_same_object():
 
 @pytest.mark.django_db(transaction=True)
 def test_another_process_import_is_seen_within_two_seconds(tmp_path):
-    url = need("DATABASE_URL")
     services.policy_import(document=contract_doc(), actor=None)
     assert store.active_policy_sync().version == 1
     doc_path = tmp_path / "p.yaml"
     doc_path.write_text((ROOT / "tests/routing/contract_policy.yaml").read_text())
-    test_db = settings.DATABASES["default"]["NAME"]
-    env = dict(os.environ, DATABASE_URL=url.rsplit("/", 1)[0] + "/" + test_db)
+    # Another process on this test database (SQLite file or PostgreSQL; Redis stamp when set).
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="tests.routing.server_settings",
+        KORDON_TEST_DB_NAME=str(settings.DATABASES["default"]["NAME"]),
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "importpolicy", str(doc_path), "--comment", "other process"],
         cwd=ROOT,
@@ -82,3 +84,68 @@ def test_another_process_import_is_seen_within_two_seconds(tmp_path):
     while store.active_policy_sync().version != 2:
         assert time.monotonic() - published < 2.0, "new version not seen within 2 s"
         time.sleep(0.05)
+
+
+@pytest.mark.django_db
+def test_a_reused_version_number_with_other_content_is_noticed(
+    django_capture_on_commit_callbacks,
+):
+    """A reset database may hand out number 1 again: the content hash tells them apart."""
+    from routing.models import PolicyVersion
+    from routing.policy.document import parse_policy
+    from routing.policy.serialize import content_hash, to_document
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.policy_import(document=contract_doc(), actor=None)
+    assert store.active_policy_sync().policy.routes[0].name == "ids-stay-home"
+    doc = contract_doc()
+    doc["routes"].reverse()
+    replaced = parse_policy(doc)
+    # Another process publishes number 1 again with another document (as after a reset).
+    PolicyVersion.objects.filter(number=1).update(
+        document=to_document(replaced), content_hash=content_hash(replaced)
+    )
+    stamp.policy_stamp_bump(1, content_hash(replaced))
+    store._cache.checked_at = float("-inf")  # the next once-a-second check is due
+    active = store.active_policy_sync()
+    assert active.version == 1 and active.policy.routes[0].name == "default"
+
+
+@pytest.mark.django_db
+def test_a_stale_shared_stamp_is_corrected_from_the_database(django_capture_on_commit_callbacks):
+    from routing.models import PolicyVersion
+    from routing.policy.document import parse_policy
+    from routing.policy.serialize import content_hash, to_document
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.policy_import(document=contract_doc(), actor=None)
+    doc = contract_doc()
+    doc["routes"].reverse()
+    replaced = parse_policy(doc)
+    # The database changed and the shared stamp (Redis, when used) was never told.
+    PolicyVersion.objects.filter(number=1).update(
+        document=to_document(replaced), content_hash=content_hash(replaced)
+    )
+    store.forget()
+    assert store.active_policy_sync().policy.routes[0].name == "default"
+    assert stamp.policy_stamp() == (1, content_hash(replaced))
+
+
+@pytest.mark.django_db
+def test_a_failing_read_is_refused_and_retried_a_second_later(monkeypatch):
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(store, "policy_stamp", broken)
+    with pytest.raises(store.PolicyUnavailable):
+        store.active_policy_sync()
+    with pytest.raises(store.PolicyUnavailable):
+        store.active_policy_sync()
+    assert len(calls) == 1  # not re-read within the second
+    monkeypatch.setattr(store, "policy_stamp", stamp.policy_stamp)
+    store._cache.failed_at = float("-inf")
+    with pytest.raises(store.PolicyUnavailable, match="no published policy"):
+        store.active_policy_sync()
