@@ -192,3 +192,46 @@ def test_admin_site_shows_keys_read_only_without_the_digest(world, user_for):
     assert client.get("/admin/keys/apikey/add/").status_code == 403
     deleted = client.post(f"/admin/keys/apikey/{key.pk}/delete/", {"post": "yes"})
     assert deleted.status_code == 403 and ApiKey.objects.filter(pk=key.pk).exists()
+
+
+def test_lead_rotates_a_key_with_a_grace_period(world, client_for):
+    old = world["key"]
+    response = client_for("team_lead").post(
+        url(world, "keys:key_rotate@key"), {"grace_seconds": "3600"}
+    )
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    new = ApiKey.objects.get(rotated_from=old)
+    assert response.context["secret"][:12] == new.prefix
+    old.refresh_from_db()
+    assert old.state() == "active" and old.expires_at is not None
+    again = client_for("team_lead").post(url(world, "keys:key_rotate@key"), {"grace_seconds": "0"})
+    assert again.status_code == 400 and "already rotated" in again.content.decode()
+
+
+def test_lead_edits_key_limits_with_inline_errors(world, client_for):
+    client = client_for("team_lead")
+    bad = client.post(url(world, "keys:key_edit@key"), {"name": "scoring", "tpm_limit": "999999"})
+    assert bad.status_code == 200
+    assert "at most the team's limit" in bad.context["form"].errors["tpm_limit"][0]
+    good = client.post(
+        url(world, "keys:key_edit@key"),
+        {
+            "name": "scoring",
+            "tpm_limit": "500",
+            "tags": "batch, nightly",
+            "expires_on": "2099-01-31",
+        },
+    )
+    assert good.status_code == 302
+    key = ApiKey.objects.get(pk=world["key"].pk)
+    assert key.tpm_limit == 500 and key.tags == ["batch", "nightly"]
+    assert key.expires_at.isoformat() == "2099-02-01T00:00:00+00:00"
+    event = ChangeEvent.objects.filter(action="update", target_type="keys.ApiKey").get()
+    assert event.actor_name == "team_lead" and event.after["tpm_limit"] == 500
+
+
+def test_revoke_needs_a_reason_on_the_confirmation_page(world, client_for):
+    response = client_for("team_lead").post(url(world, "keys:key_revoke@key"), {"reason": ""})
+    assert response.status_code == 200 and "reason" in response.context["form"].errors
+    world["key"].refresh_from_db()
+    assert world["key"].revoked_at is None
