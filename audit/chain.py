@@ -52,10 +52,13 @@ HASHED_FIELDS: tuple[str, ...] = (
 CHAIN_FIELDS: tuple[str, ...] = (*HASHED_FIELDS, "seq", "prev_hash", "hash")
 
 COST_QUANTUM = Decimal("0.00000001")
+_PLAIN = frozenset({str, int, float, bool, dict, list})
 
 
 def canonical_value(value: Any) -> Any:
     """One field value in the JSON-safe, database-independent form the hash covers."""
+    if value is None or type(value) in _PLAIN:  # most fields: nothing to convert
+        return value
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     if isinstance(value, Decimal):

