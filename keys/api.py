@@ -53,7 +53,7 @@ class TeamSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["slug", "created_at"]
         # Uniqueness is the service's job (case-insensitive, clear message).
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

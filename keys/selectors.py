@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from typing import TypeAlias
+
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from keys.hashing import digest_matches, looks_like_secret, split_prefix
 from keys.models import ApiKey, Team
 
-User = AbstractBaseUser | AnonymousUser
+User: TypeAlias = AbstractUser | AnonymousUser
 
 
 def active_keys_q(prefix: str = "") -> Q:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
@@ -22,7 +22,7 @@ from keys.hashing import generate_secret, key_digest, split_prefix
 from keys.models import ApiKey, Team
 from keys.versioning import keys_version_bump
 
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor: TypeAlias = AbstractBaseUser | AnonymousUser | None
 
 
 class _Unset:
