@@ -275,3 +275,46 @@ def test_draft_page_flags_a_weaker_detection_before_publishing(client_for, draft
     services.policy_draft_update(draft=draft, document=doc, actor=None)
     page = client.get(reverse("routing:draft_detail")).content.decode()
     assert 'data-testid="selftest-lowered"' in page and "national-id" in page
+
+
+WRITE_ENDPOINTS = [
+    ("routing:draft_start", []),
+    ("routing:draft_discard", []),
+    ("routing:draft_publish", []),
+    ("routing:draft_approve", []),
+    ("routing:draft_reject", []),
+    ("routing:pattern_check", []),
+    ("routing:masking_edit", []),
+    ("routing:policy_import", []),
+    ("routing:policy_settings", []),
+    ("routing:route_move", ["default"]),
+    ("routing:item_delete", ["routes", "default"]),
+    ("routing:item_edit", ["backends", "cloud"]),
+    ("routing:version_rollback", [1]),
+]
+
+
+@pytest.mark.parametrize("persona", ["outsider", "team_lead", "auditor"])
+@pytest.mark.parametrize(("name", "args"), WRITE_ENDPOINTS)
+def test_write_endpoints_refuse_non_officers(client_for, draft, persona, name, args):
+    before = list(PolicyVersion.objects.values_list("pk", "state", "content_hash"))
+    response = client_for(persona).post(reverse(name, args=args), {"comment": "x", "reason": "x"})
+    assert response.status_code == 403
+    assert list(PolicyVersion.objects.values_list("pk", "state", "content_hash")) == before
+
+
+@pytest.mark.parametrize(("name", "args"), WRITE_ENDPOINTS)
+def test_write_endpoints_send_anonymous_to_sign_in(client_for, draft, name, args):
+    response = client_for("anonymous").post(reverse(name, args=args))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_list_pages_have_bounded_queries(client_for, live, django_assert_max_num_queries):
+    for i in range(5):
+        doc = contract_doc()
+        doc["routes"][1]["name"] = f"default-{i}"
+        services.policy_import(document=doc, actor=None)
+    client = client_for("auditor")
+    for url in ("routing:version_list", "routing:policy_home"):
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse(url)).status_code == 200
