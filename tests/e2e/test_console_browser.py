@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from keys.models import ApiKey
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import shot, sign_in
 from tests.factories import issue_key
 
@@ -127,3 +128,30 @@ def test_screenshots_of_the_main_pages(live_server, user_for, lead_team, other_t
         shot(page, name)
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".swagger-ui .info", timeout=15_000)  # rendered from vendored assets
+
+
+UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter(el => el.type !== 'hidden' && el.labels.length === 0 && !el.getAttribute('aria-label'))
+    .map(el => el.name || el.id)"""
+
+
+def test_keyboard_only_sign_in_and_every_field_labelled(
+    live_server, user_for, lead_team, chromium_page
+):
+    user_for("admin")
+    page = chromium_page
+    page.goto(f"{live_server.url}/login/")
+    # The username field has focus on arrival; the rest is Tab, typing and Enter.
+    assert page.evaluate("document.activeElement.name") == "username"
+    page.keyboard.type("admin")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+    page.keyboard.press("Tab")  # the first stop on every page is the skip link
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    for path in ("/keys/teams/new/", "/keys/teams/risk/keys/new/", "/audit/changes/", "/password/"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate(UNLABELLED_JS) == [], path
