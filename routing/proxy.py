@@ -38,6 +38,8 @@ from routing.privacy import (
     InvalidRequestShape,
     Masked,
     MaskingError,
+    OutputScanner,
+    mask_output,
     mask_request,
     restore_json_response,
     scan_request,
@@ -159,6 +161,60 @@ def _entity_rules(active: ActivePolicy) -> Any:
     if rules is None:
         rules = _rules[active.version] = active.policy.entity_rules()
     return rules
+
+
+_output: dict[int, frozenset[str]] = {}
+
+
+def _output_entities(active: ActivePolicy) -> frozenset[str]:
+    """Entities of the categories the policy scans in answers too (options.output_scan)."""
+    entities = _output.get(active.version)
+    if entities is None:
+        policy = active.policy
+        entities = frozenset(
+            e
+            for c in policy.categories
+            if c.name in policy.options.output_scan
+            for e in c.all_entities()
+        )
+        _output[active.version] = entities
+    return entities
+
+
+async def _scan_answer(ex: Exchange, payload: dict[str, Any], masked: Masked) -> int:
+    """Output scanning of a JSON answer, in place; returns how many values were masked."""
+    from routing.detection import get_detector
+
+    assert ex.active is not None  # noqa: S101
+    entities = _output_entities(ex.active)
+    total = 0
+    for choice in payload.get("choices") or []:
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(message, dict) and isinstance(message.get("content"), str):
+            result = await asyncio.to_thread(
+                lambda text=message["content"]: mask_output(
+                    text,
+                    detector=get_detector(),
+                    entities=entities,
+                    vault=masked.vault,
+                    custom=ex.active.custom if ex.active else None,
+                )
+            )
+            message["content"] = result.text
+            total += sum(result.counts.values())
+    return total
+
+
+def _stream_scanner(ex: Exchange, masked: Masked) -> OutputScanner | None:
+    from routing.detection import get_detector
+
+    assert ex.active is not None  # noqa: S101
+    entities = _output_entities(ex.active)
+    if not entities:
+        return None
+    return OutputScanner(
+        detector=get_detector(), entities=entities, vault=masked.vault, custom=ex.active.custom
+    )
 
 
 def _mask(ex: Exchange, candidate: engine.Candidate) -> Masked:
@@ -353,6 +409,11 @@ async def _forward(ex: Exchange) -> HttpResponseBase:
             logger.warning("backend %s unavailable (%s), trying the next", name, exc.reason)
             ex.fallbacks.append(name)
             continue
+        except asyncio.CancelledError:
+            # The client hung up while the backend was working: record it, then let the
+            # cancellation close the upstream request.
+            _finish(ex, candidate, masked, status=499, error_code="client_disconnected")
+            raise
         except forward.UpstreamRejected as exc:
             ex.headers["X-Kordon-Backend"] = name
             err: errors.ProxyError = (
@@ -365,20 +426,24 @@ async def _forward(ex: Exchange) -> HttpResponseBase:
         ex.headers["X-Kordon-Backend"] = name
         if ex.req.stream:
             return _stream_response(ex, candidate, masked, answer)
-        return _json_response(ex, candidate, masked, reply)
+        return await _json_response(ex, candidate, masked, reply)
     err = errors.UpstreamError() if tried_any else errors.NoCompliantBackend()
     _finish(ex, None, None, status=err.status, error_code=err.code)
     raise err
 
 
-def _json_response(
+async def _json_response(
     ex: Exchange, candidate: engine.Candidate, masked: Masked, reply: forward.JsonAnswer
 ) -> HttpResponse:
-    assert ex.req is not None  # noqa: S101
+    assert ex.req is not None and ex.active is not None  # noqa: S101
     try:
         payload = (
             restore_json_response(reply.payload, masked.vault) if masked.vault else reply.payload
         )
+        if ex.req.endpoint == "chat" and _output_entities(ex.active):
+            found = await _scan_answer(ex, payload, masked)
+            if found:
+                masked.actions["output_redact"] = masked.actions.get("output_redact", 0) + found
     except MaskingError:
         _finish(ex, candidate, masked, status=502, error_code="upstream_error")
         raise errors.UpstreamError("The answer could not be restored.") from None
@@ -397,11 +462,12 @@ def _stream_response(
     assert ex.req is not None  # noqa: S101
     estimate = ex.req.estimated_prompt_tokens()
     out = relay.StreamOutcome()
+    scanner = _stream_scanner(ex, masked)
 
     async def content() -> AsyncIterator[bytes]:
         ended = False
         try:
-            async for part in relay.relay_stream(answer, masked.vault, out):
+            async for part in relay.relay_stream(answer, masked.vault, out, scanner):
                 yield part
             ended = True
         finally:
@@ -413,6 +479,8 @@ def _stream_response(
                 logger.debug("closing upstream stream: %s", type(exc).__name__)
             if not ended and out.status_code == 200:
                 out.status_code, out.error_code = 499, "client_disconnected"
+            if scanner is not None and scanner.counts:
+                masked.actions["output_redact"] = sum(scanner.counts.values())
             usage = relay.usage_of({"usage": out.usage}, estimate, out.chars)
             upstream_ms = (time.perf_counter() - answer.started) * 1000
             _finish(

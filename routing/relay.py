@@ -7,6 +7,7 @@ OpenAI-shaped error event; the caller learns how it ended from `StreamOutcome`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import httpx
 import orjson
 
 from routing.forward import StreamAnswer
-from routing.privacy import MaskingError, StreamRestorer, Vault
+from routing.privacy import MaskingError, OutputScanner, StreamRestorer, Vault
 from routing.sse import DONE_EVENT, SseError, emit
 
 logger = logging.getLogger("kordon.proxy")
@@ -70,7 +71,22 @@ class StreamOutcome:
     keys: dict[int, set[tuple[Any, ...]]] = field(default_factory=dict)
 
 
-def _restore_chunk(chunk: dict[str, Any], restorer: StreamRestorer, out: StreamOutcome) -> None:
+async def _release(
+    key: tuple[Any, ...], text: str, restorer: StreamRestorer, scanner: OutputScanner | None
+) -> str:
+    released = restorer.feed(key, text)
+    if scanner is not None and key[1] == "content":
+        # Output scanning runs the detector (CPU): off the event loop.
+        released = await asyncio.to_thread(scanner.feed, key, released)
+    return released
+
+
+async def _restore_chunk(
+    chunk: dict[str, Any],
+    restorer: StreamRestorer,
+    scanner: OutputScanner | None,
+    out: StreamOutcome,
+) -> None:
     """Restore placeholders in one chunk's deltas, in place; flush a choice at its finish."""
     for choice in chunk.get("choices") or []:
         if not isinstance(choice, dict):
@@ -83,7 +99,7 @@ def _restore_chunk(chunk: dict[str, Any], restorer: StreamRestorer, out: StreamO
                 if isinstance(delta.get(name), str):
                     out.chars += len(delta[name])
                     keys.add((index, name))
-                    delta[name] = restorer.feed((index, name), delta[name])
+                    delta[name] = await _release((index, name), delta[name], restorer, scanner)
             for call in delta.get("tool_calls") or []:
                 function = call.get("function") if isinstance(call, dict) else None
                 if isinstance(function, dict) and isinstance(function.get("arguments"), str):
@@ -91,17 +107,24 @@ def _restore_chunk(chunk: dict[str, Any], restorer: StreamRestorer, out: StreamO
                     keys.add(key)
                     function["arguments"] = restorer.feed(key, function["arguments"])
         if choice.get("finish_reason") is not None:
-            _flush_choice(choice, index, restorer, out)
+            await _flush_choice(choice, index, restorer, scanner, out)
 
 
-def _flush_choice(
-    choice: dict[str, Any], index: int, restorer: StreamRestorer, out: StreamOutcome
+async def _flush_choice(
+    choice: dict[str, Any],
+    index: int,
+    restorer: StreamRestorer,
+    scanner: OutputScanner | None,
+    out: StreamOutcome,
 ) -> None:
     delta = choice.get("delta")
     if not isinstance(delta, dict):
         delta = choice["delta"] = {}
     for key in sorted(out.keys.pop(index, set()), key=repr):
         held = restorer.flush(key)
+        if scanner is not None and key[1] == "content":
+            held = await asyncio.to_thread(scanner.feed, key, held)
+            held += await asyncio.to_thread(scanner.flush, key)
         if not held:
             continue
         if key[1] == "tool":
@@ -120,11 +143,11 @@ def _count_chars(chunk: dict[str, Any], out: StreamOutcome) -> None:
 
 
 async def relay_stream(
-    answer: StreamAnswer, vault: Vault, out: StreamOutcome
+    answer: StreamAnswer, vault: Vault, out: StreamOutcome, scanner: OutputScanner | None = None
 ) -> AsyncIterator[bytes]:
     """Yield the client's SSE bytes for an open upstream stream, restoring placeholders."""
     restorer = StreamRestorer(vault)
-    restoring = bool(vault)
+    restoring = bool(vault) or scanner is not None
     try:
         async for event in answer.events():
             if event.is_done:
@@ -140,7 +163,7 @@ async def relay_stream(
                 yield emit(STREAM_ERROR)
                 return
             if restoring:
-                _restore_chunk(chunk, restorer, out)
+                await _restore_chunk(chunk, restorer, scanner, out)
                 out.events += 1
                 yield emit(chunk)
             else:
@@ -152,7 +175,7 @@ async def relay_stream(
             held = {"choices": []}  # text still held when the stream ended without a finish
             for index in list(out.keys):
                 choice: dict[str, Any] = {"index": index, "delta": {}, "finish_reason": None}
-                _flush_choice(choice, index, restorer, out)
+                await _flush_choice(choice, index, restorer, scanner, out)
                 if choice["delta"]:
                     held["choices"].append(choice)
             if held["choices"]:

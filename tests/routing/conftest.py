@@ -142,9 +142,9 @@ class Proxy:
         self.url = server.url + "/v1"
         self.key, self.secret = issue_key()
 
-    def client(self, secret: str | None = None, **kw: Any) -> openai.OpenAI:
+    def client(self, secret: str | None = None, timeout: float = 20, **kw: Any) -> openai.OpenAI:
         return openai.OpenAI(
-            base_url=self.url, api_key=secret or self.secret, max_retries=0, timeout=20, **kw
+            base_url=self.url, api_key=secret or self.secret, max_retries=0, timeout=timeout, **kw
         )
 
     def aclient(self, secret: str | None = None) -> openai.AsyncOpenAI:

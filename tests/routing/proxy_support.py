@@ -53,7 +53,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the proxy gave up on us (timeout, cancellation)
 
     def do_GET(self) -> None:
         self._json(200, {"object": "list", "data": []})

@@ -155,3 +155,49 @@ def test_embeddings_are_forwarded(proxy):
     assert sent["body"]["model"] == "bge-m3"
     (record,) = proxy.records(1)
     assert record.endpoint == "embeddings" and record.status_code == 200
+
+
+def test_end_user_is_stored_as_a_keyed_hash(proxy, settings):
+    import hashlib
+    import hmac
+
+    proxy.client().chat.completions.create(model="assistant", messages=MESSAGES, user="alice@corp")
+    (record,) = proxy.records(1)
+    expected = hmac.new(
+        settings.KORDON_HASH_KEY.encode(), b"alice@corp", hashlib.sha256
+    ).hexdigest()
+    assert record.end_user == expected
+    assert "alice" not in str(record.__dict__)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_output_scanning_masks_values_the_caller_did_not_send(proxy, wait_until, stream):
+    import time
+
+    from tests.routing.conftest import publish
+
+    document = {**proxy.document, "options": {"output_scan": ["contact"]}}
+    publish(document)
+    time.sleep(1.2)
+    try:
+        proxy.up.cloud.reply = "Ask maria@example.com or write to leak@evil.example.org\n"
+        prompt = "Who should I ask? My address is maria@example.com."
+        client = proxy.client()
+        messages = [{"role": "user", "content": prompt}]
+        if stream:
+            chunks = client.chat.completions.create(
+                model="assistant", messages=messages, stream=True
+            )
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        else:
+            answer = client.chat.completions.create(model="assistant", messages=messages)
+            text = answer.choices[0].message.content
+        assert "leak@evil.example.org" not in text
+        assert "<EMAIL_ADDRESS>" in text
+        # the upstream saw a placeholder; restoring put the caller's own address back
+        assert "maria@example.com" in text
+        (record,) = proxy.records(1)
+        assert record.actions.get("output_redact") == 1
+    finally:
+        publish(proxy.document)
+        time.sleep(1.2)

@@ -76,3 +76,12 @@ def test_a_published_policy_is_used_within_two_seconds(proxy, wait_until):
     assert records[-1].route == "home-only"
     publish(proxy.document)
     wait_until(lambda: not served_at_home(), timeout=2.0)
+
+
+def test_client_giving_up_on_a_json_answer_is_audited(proxy):
+    proxy.up.cloud.mode = "hang"
+    proxy.up.cloud.hang_seconds = 2
+    with pytest.raises(openai.APITimeoutError):
+        proxy.client(timeout=0.5).chat.completions.create(model="assistant", messages=MESSAGES)
+    (record,) = proxy.records(1)
+    assert (record.status_code, record.error_code) == (499, "client_disconnected")
