@@ -318,3 +318,36 @@ def test_list_pages_have_bounded_queries(client_for, live, django_assert_max_num
     for url in ("routing:version_list", "routing:policy_home"):
         with django_assert_max_num_queries(12):
             assert client.get(reverse(url)).status_code == 200
+
+
+def test_route_editor_writes_conditions_and_fallback_order(client_for, draft):
+    client = client_for("compliance_officer")
+    data = {
+        "name": "risk-team",
+        "categories_any": ["contact"],
+        "categories_none": ["payment"],
+        "teams": "risk, Payments",
+        "models": ["assistant"],
+        "key_tags": "batch",
+        "backends": "kz-local, cloud",
+    }
+    assert client.post(reverse("routing:item_add", args=["routes"]), data).status_code == 302
+    route = parse_policy(services.current_draft().document).routes[-1]
+    assert route.categories_any == ("contact",) and route.categories_none == ("payment",)
+    assert route.teams == ("risk", "Payments") and route.models == ("assistant",)
+    assert route.key_tags == ("batch",) and route.backends == ("kz-local", "cloud")
+    page = client.get(reverse("routing:item_edit", args=["routes", "risk-team"])).content.decode()
+    assert 'value="kz-local, cloud"' in page
+
+
+def test_category_editor_round_trips_entities(client_for, draft):
+    client = client_for("compliance_officer")
+    page = client.get(reverse("routing:item_edit", args=["categories", "contact"])).content.decode()
+    assert "EMAIL_ADDRESS — E-mail address" in page
+    data = {"name": "contact", "entities": ["EMAIL_ADDRESS", "IP_ADDRESS"]}
+    assert (
+        client.post(reverse("routing:item_edit", args=["categories", "contact"]), data).status_code
+        == 302
+    )
+    contact = parse_policy(services.current_draft().document).category("contact")
+    assert contact.entities == ("EMAIL_ADDRESS", "IP_ADDRESS")
