@@ -3,7 +3,6 @@ spans back to the original text, cache. Any exception becomes a `DetectionError`
 
 from __future__ import annotations
 
-import bisect
 import threading
 from collections.abc import Callable, Iterable, Sequence
 
@@ -144,21 +143,35 @@ class Detector:
 
 
 def resolve_overlaps(results: Iterable[RecognizerResult]) -> list[RecognizerResult]:
-    """Keep the best of overlapping results (higher score, then longer); sorted by start."""
-    ranked = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
-    starts: list[int] = []
+    """Keep the best of overlapping results (higher score, then longer); sorted by start.
+
+    Results are split into clusters of transitively overlapping spans (one sweep), and the
+    greedy choice runs inside each cluster, so the cost stays O(n log n) for any input.
+    """
+    ordered = sorted((r for r in results if r.end > r.start), key=lambda r: (r.start, -r.end))
     kept: list[RecognizerResult] = []
-    for r in ranked:
-        if r.end <= r.start:
-            continue
-        i = bisect.bisect_right(starts, r.start)
-        if i > 0 and kept[i - 1].end > r.start:
-            continue
-        if i < len(kept) and kept[i].start < r.end:
-            continue
-        starts.insert(i, r.start)
-        kept.insert(i, r)
+    cluster: list[RecognizerResult] = []
+    cluster_end = -1
+    for r in ordered:
+        if cluster and r.start >= cluster_end:
+            kept.extend(_best_of(cluster))
+            cluster = []
+        cluster.append(r)
+        cluster_end = max(cluster_end, r.end) if len(cluster) > 1 else r.end
+    if cluster:
+        kept.extend(_best_of(cluster))
     return kept
+
+
+def _best_of(cluster: list[RecognizerResult]) -> list[RecognizerResult]:
+    if len(cluster) == 1:
+        return cluster
+    ranked = sorted(cluster, key=lambda r: (-r.score, -(r.end - r.start), r.start))
+    chosen: list[RecognizerResult] = []
+    for r in ranked:
+        if all(r.end <= c.start or c.end <= r.start for c in chosen):
+            chosen.append(r)
+    return sorted(chosen, key=lambda r: r.start)
 
 
 _detector: Detector | None = None

@@ -151,3 +151,18 @@ def test_person_in_english_russian_and_kazakh(text, name):
 )
 def test_capitalised_words_that_are_not_people(text):
     assert [e for e, _ in _found(text) if e == "PERSON"] == []
+
+
+def test_phone_numbers_written_one_after_another_are_each_found():
+    text = "тел: 8 701 123 45 67 8 702 765 43 21, (415) 555-2671 (212) 555-2671"
+    assert _found(text) == [
+        ("PHONE_NUMBER", "8 701 123 45 67"),
+        ("PHONE_NUMBER", "8 702 765 43 21"),
+        ("PHONE_NUMBER", "(415) 555-2671"),
+        ("PHONE_NUMBER", "(212) 555-2671"),
+    ]
+
+
+def test_a_text_of_nothing_but_digit_groups_finds_nothing_false():
+    assert _found("1 " * 20000) == []
+    assert _found("123 " * 5000) == []

@@ -98,7 +98,7 @@ _NOT_LOCAL = frozenset(
     ]
 )
 
-PHONE = Pattern("phone", r"(?<![\w+(])\+?\(?[0-9](?:[ \t\-.()\u00a0]{0,3}[0-9]){6,18}(?![\w])", 0.5)
+PHONE = Pattern("phone", r"(?<![\w+(])\+?\(?[0-9](?:[ \t\-.()\u00a0]{0,3}[0-9]){6,}(?![\w])", 0.5)
 _PHONE = re.compile(PHONE.regex)
 
 IPV4 = Pattern(
@@ -159,44 +159,82 @@ class PhoneRecognizer(Recognizer):
     def scan(self, doc: Doc) -> list[RecognizerResult]:
         out: list[RecognizerResult] = []
         text = doc.text
+        budget = _Budget(200 + len(text) // 100)
         for m in _PHONE.finditer(text):
             cand = m.group()
             digits = re.sub(r"[^0-9]", "", cand)
             if len(digits) > 15:
-                out.extend(self._split(doc, m.start(), cand))
+                out.extend(self._split(doc, m.start(), cand, budget))
                 continue
-            if _valid(cand, digits):
-                score = 0.95 if context.near(doc.lower, m.start(), m.end(), context.PHONE) else 0.85
-                out.append(result("PHONE_NUMBER", m.start(), m.end(), score))
+            if _valid(cand, digits, budget):
+                out.append(self._result(doc, m.start(), m.end()))
         return out
 
-    def _split(self, doc: Doc, offset: int, cand: str) -> list[RecognizerResult]:
+    def _result(self, doc: Doc, start: int, end: int) -> RecognizerResult:
+        strong = context.near(doc.lower, start, end, context.PHONE)
+        return result("PHONE_NUMBER", start, end, 0.95 if strong else 0.85)
+
+    def _split(self, doc: Doc, offset: int, cand: str, budget: _Budget) -> list[RecognizerResult]:
+        """Several numbers written one after another: the longest valid window of groups at
+        each group, then on after it."""
+        groups = [(g.start(), g.end()) for g in re.finditer(r"[0-9]+", cand)]
+        digits = [cand[a:b] for a, b in groups]
+        plus = cand.startswith("+")
         found = []
-        for match in phonenumbers.PhoneNumberMatcher(
-            cand, "KZ", leniency=phonenumbers.Leniency.VALID
-        ):
-            found.append(result("PHONE_NUMBER", offset + match.start, offset + match.end, 0.85))
+        i = 0
+        while i < len(groups):
+            first = digits[i]
+            if not (i == 0 or first[0] in "78" or len(first) == 3 or cand[groups[i][0] - 1] == "("):
+                i += 1  # a number starts with +, 8/7, an area code or a bracket
+                continue
+            ends = []
+            total = 0
+            for j in range(i, len(groups)):
+                total += len(digits[j])
+                if total > 15:
+                    break
+                if total in (10, 11) or (total >= 10 and i == 0 and plus):
+                    ends.append(j)
+            start = groups[i][0]
+            if (i == 0 and plus) or (start > 0 and cand[start - 1] == "("):
+                start -= 1
+            for j in reversed(ends):
+                if _valid(cand[start : groups[j][1]], "".join(digits[i : j + 1]), budget):
+                    found.append(self._result(doc, offset + start, offset + groups[j][1]))
+                    i = j
+                    break
+            i += 1
         return found
 
 
-def _valid(cand: str, digits: str) -> bool:
+class _Budget:
+    """libphonenumber parses allowed for one text (each costs tens of microseconds); past it,
+    numbers are checked structurally, so a text of nothing but digits stays cheap."""
+
+    def __init__(self, parses: int) -> None:
+        self.left = parses
+
+    def take(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
+
+
+def _valid(cand: str, digits: str, budget: _Budget | None = None) -> bool:
     n = len(digits)
     if n < 10 or n > 15:
         return False
     if n == 11 and (cand.startswith("+7") or (digits[0] == "8" and not cand.startswith("+"))):
         return _zone7(digits[1:])  # +7 / 8: Kazakhstan and Russia, the common case, no parsing
+    if n == 10 and not _looks_dialled(cand):
+        return False
+    if budget is not None and not budget.take():
+        return _structural(cand, digits)
     try:
         if cand.startswith("+"):
             num = phonenumbers.parse(cand, None)
-        elif n == 11 and digits[0] in "78":
-            num = (
-                phonenumbers.parse(cand, "KZ")
-                if digits[0] == "8"
-                else phonenumbers.parse("+" + digits, None)
-            )
+        elif n == 11 and digits[0] == "7":
+            num = phonenumbers.parse("+" + digits, None)
         elif n == 10:
-            if not _looks_dialled(cand):
-                return False
             num = phonenumbers.parse(cand, "US")
             if not phonenumbers.is_valid_number(num):
                 num = phonenumbers.parse(cand, "KZ")
@@ -205,6 +243,14 @@ def _valid(cand: str, digits: str) -> bool:
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.is_valid_number(num)
+
+
+def _structural(cand: str, digits: str) -> bool:
+    if cand.startswith("+"):
+        return digits[0] != "0"
+    if len(digits) == 10:  # NANP: area and exchange codes start with 2-9
+        return digits[0] in "23456789" and digits[3] in "23456789"
+    return False
 
 
 def _zone7(national: str) -> bool:

@@ -46,19 +46,37 @@ class NumericIdRecognizer(Recognizer):
             ):
                 continue  # an IP address, or the rest of a `+7 ...` phone number
             groups = [(m.start(), m.end()) for m in _GROUP.finditer(text, run.start(), run.end())]
-            last = len(groups) - 1
-            for i, (gs, _) in enumerate(groups):
-                digits = ""
-                for j in range(i, len(groups)):
-                    s, e = groups[j]
-                    digits += text[s:e]
-                    if len(digits) > 19:
-                        break
-                    whole = (i == 0 or "/" in text[groups[i - 1][1] : gs]) and (
-                        j == last or "/" in text[e : groups[j + 1][0]]
-                    )
-                    self._classify(doc, digits, gs, e, whole, out)
+            self._windows(doc, groups, out)
         return out
+
+    def _windows(
+        self, doc: Doc, groups: list[tuple[int, int]], out: list[RecognizerResult]
+    ) -> None:
+        """Every window of whole groups with 9-19 digits. A window that is not the whole run
+        (or a `/`-separated part) may not contain groups shorter than 3 digits, which keeps
+        the work per group constant even for `1 1 1 1 ...`."""
+        text = doc.text
+        last = len(groups) - 1
+        lens = [e - s for s, e in groups]
+        for i, (gs, _) in enumerate(groups):
+            whole_start = i == 0 or "/" in text[groups[i - 1][1] : gs]
+            total = 0
+            short_inside = False
+            for j in range(i, last + 1):
+                if j > i and lens[j - 1] < 3:
+                    short_inside = True
+                total += lens[j]
+                if total > 19:
+                    break
+                e = groups[j][1]
+                whole = whole_start and (j == last or "/" in text[e : groups[j + 1][0]])
+                if short_inside and not whole:
+                    if not whole_start:
+                        break
+                    continue
+                if total >= 9:
+                    digits = "".join(text[s:t] for s, t in groups[i : j + 1])
+                    self._classify(doc, digits, gs, e, whole, out)
 
     def _classify(
         self, doc: Doc, digits: str, start: int, end: int, whole: bool, out: list[RecognizerResult]
