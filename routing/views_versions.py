@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from console.htmx import AuthedHtmxRequest
@@ -271,6 +272,7 @@ def _source_version(source: str) -> PolicyVersion | None:
 
 
 @never_cache  # the answer holds the prompt the officer typed: no cache may keep it
+@sensitive_post_parameters("text")  # and no error report may show it
 @login_required
 @permission_required("routing.view_policyversion", raise_exception=True)
 @require_http_methods(["GET", "POST"])
