@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 from routing.detection.custom import CustomCategory, compile_custom
 from routing.detection.errors import PatternError
 from routing.policy.entities import custom_entity_name, supported_entities
-from routing.policy.patterns import pattern_problem
+from routing.policy.patterns import pattern_problem, readable_reason
 from routing.privacy import MaskRule
 
 SCHEMA_VERSION = 1
@@ -534,4 +534,4 @@ def _compile_check(categories: tuple[Category, ...], errors: _Errors) -> None:
             field_prefix=lambda k: f"categories[{index[custom[k].name]}]",
         )
     except PatternError as exc:
-        errors.add(str(exc.field), str(exc.reason))
+        errors.add(str(exc.field), readable_reason(str(exc.reason)))

@@ -8,8 +8,12 @@ policy report every bad pattern at once, and lets the console validate as the of
 
 from __future__ import annotations
 
+import re
+
 from routing.detection.custom import compile_pattern
 from routing.detection.errors import PatternError
+
+_BYTES_REPR = re.compile(r"b'(.*)'$")
 
 
 def pattern_problem(pattern: str) -> str | None:
@@ -17,5 +21,14 @@ def pattern_problem(pattern: str) -> str | None:
     try:
         compile_pattern(pattern, "pattern")
     except PatternError as exc:
-        return str(exc.reason)
+        return readable_reason(str(exc.reason))
     return None
+
+
+def readable_reason(reason: str) -> str:
+    """RE2's message may arrive as a bytes repr (b'...'); show the officer plain text."""
+    match = _BYTES_REPR.search(reason)
+    if match:
+        inner = match.group(1).encode("latin-1", "backslashreplace").decode("unicode_escape")
+        reason = reason[: match.start()] + inner + reason[match.end() :]
+    return reason
