@@ -102,3 +102,13 @@ def test_bootstrap_publishes_the_demo_policy_once_in_demo_mode(settings):
     assert parse_policy(version.document).backends["echo"].is_echo
     call_command("bootstrap", stdout=StringIO())
     assert PolicyVersion.objects.count() == 1
+
+
+def test_importpolicy_reads_stdin_and_records_the_actor(monkeypatch, django_user_model):
+    django_user_model.objects.create_user("ops", password="x" * 12)
+    monkeypatch.setattr("sys.stdin", StringIO(CONTRACT_YAML))
+    call_command("importpolicy", "-", "--actor", "ops", stdout=StringIO())
+    assert PolicyVersion.objects.get().author_name == "ops"
+    assert ChangeEvent.objects.get().actor_name == "ops"
+    with pytest.raises(CommandError, match="no user"):
+        call_command("importpolicy", "-", "--actor", "nobody")
