@@ -89,8 +89,15 @@ if LOCAL_MODE:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
-            # WAL lets the console read while the proxy writes audit records.
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+            # WAL lets the console read while the proxy writes audit records. IMMEDIATE: an
+            # atomic block takes the write lock up front (waiting up to `timeout`), so a service
+            # that reads then writes never fails with "database is locked" when another process
+            # wrote in between (a deferred transaction cannot upgrade a stale WAL snapshot).
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL;",
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+            },
             # A file (not in-memory) test database, so the proxy tests' live server process
             # shares it; per pid so parallel test runs in one work tree do not collide.
             "TEST": {"NAME": VAR_DIR / f"test-{os.getpid()}.sqlite3"},
