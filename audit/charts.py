@@ -42,7 +42,7 @@ def stacked_bars(
     plot = height - top - bottom
     for i, label in enumerate(labels):
         x = left + i * step
-        y = height - bottom
+        y: float = height - bottom
         for j, (name, values) in enumerate(series.items()):
             h = plot * values[i] / peak
             if h <= 0:

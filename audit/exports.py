@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -67,6 +67,12 @@ PROGRESS_EVERY = 500
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
+class ByteSink(Protocol):
+    """Where an export's bytes go: a file, stdout's buffer."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
 def export_dir() -> Path:
     path = Path(settings.VAR_DIR) / "exports"
     path.mkdir(parents=True, exist_ok=True)
@@ -108,7 +114,7 @@ def export_queryset(export: AuditExport) -> Any:
 
 
 def _write(
-    export: AuditExport, out: IO[bytes], progress: Callable[[int], None] | None = None
+    export: AuditExport, out: ByteSink, progress: Callable[[int], None] | None = None
 ) -> tuple[int, str]:
     """Stream the export's rows into `out`; returns (count, SHA-256 of the bytes written)."""
     digest = hashlib.sha256()
@@ -217,7 +223,7 @@ def export_to_stream(
     fmt: str,
     filters: dict[str, Any],
     scope: selectors.AuditScope,
-    out: IO[bytes],
+    out: ByteSink,
 ) -> AuditExport:
     """`exportaudit`: the same export written to a stream (stdout), nothing kept on disk."""
     export = export_create(actor=actor, fmt=fmt, filters=filters, scope=scope)
