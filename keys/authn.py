@@ -62,6 +62,10 @@ class KeyInfo:
     tags: tuple[str, ...]
     expires_ts: float | None
     revoked: bool
+    # Creation times (epoch seconds): with the ids they name limit counters uniquely, even
+    # when a database is recreated and ids are reused while Redis keeps old counters.
+    created_ts: int = 0
+    team_created_ts: int = 0
 
     def may_use(self, alias: str) -> bool:
         """Key and team lists both apply; an empty list allows every alias the policy offers."""
@@ -103,6 +107,8 @@ def key_info(key: ApiKey) -> KeyInfo:
         tags=tuple(str(t) for t in key.tags or ()),
         expires_ts=key.expires_at.timestamp() if key.expires_at else None,
         revoked=key.revoked_at is not None,
+        created_ts=int(key.created_at.timestamp()) if key.created_at else 0,
+        team_created_ts=int(team.created_at.timestamp()) if team.created_at else 0,
     )
 
 

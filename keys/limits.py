@@ -92,6 +92,7 @@ def budget_exceeded() -> LimitExceeded:
 class Scope:
     kind: str  # "key" | "team"
     id: int
+    created_ts: int
     rpm: int | None
     tpm: int | None
     budget: Decimal | None
@@ -110,8 +111,10 @@ class Admission:
 def scopes_of(key: KeyInfo) -> tuple[Scope, ...]:
     """The key's and its team's scopes that have any limit (nothing to count otherwise)."""
     scopes = (
-        Scope("key", key.id, key.rpm, key.tpm, key.budget),
-        Scope("team", key.team_id, key.team_rpm, key.team_tpm, key.team_budget),
+        Scope("key", key.id, key.created_ts, key.rpm, key.tpm, key.budget),
+        Scope(
+            "team", key.team_id, key.team_created_ts, key.team_rpm, key.team_tpm, key.team_budget
+        ),
     )
     return tuple(s for s in scopes if (s.rpm, s.tpm, s.budget) != (None, None, None))
 
@@ -137,7 +140,7 @@ def _month(now: float) -> str:
 
 
 def _names(scope: Scope, minute: int, month: str) -> tuple[str, str, str]:
-    base = f"kordon:lim:{scope.kind}:{scope.id}"
+    base = f"kordon:lim:{scope.kind}:{scope.id}.{scope.created_ts}"
     return f"{base}:rpm:{minute}", f"{base}:tpm:{minute}", f"{base}:spend:{month}"
 
 
