@@ -196,14 +196,14 @@ def _list(value: Any, path: str, errors: _Errors) -> list[Any]:
 
 
 def _strings(value: Any, path: str, errors: _Errors) -> tuple[str, ...]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # ordered and O(1) lookups: documents may be large and hostile
     for i, item in enumerate(_list(value, path, errors)):
         if not isinstance(item, str) or not item.strip():
             errors.add(_join(path, i), "must be a non-empty string")
         elif item in out:
             errors.add(_join(path, i), f"duplicate {item!r}")
         else:
-            out.append(item)
+            out[item] = None
     return tuple(out)
 
 
@@ -318,14 +318,14 @@ def _category(raw: Any, path: str, errors: _Errors, supported: Sequence[str]) ->
     patterns = _strings(data.get("patterns"), _join(path, "patterns"), errors)
     if len(patterns) > _MAX_PATTERNS:
         errors.add(_join(path, "patterns"), f"at most {_MAX_PATTERNS} patterns")
-    for i, pattern in enumerate(patterns):
+    for i, pattern in enumerate(patterns[:_MAX_PATTERNS]):  # bounded work on hostile input
         problem = pattern_problem(pattern)
         if problem:
             errors.add(_join(_join(path, "patterns"), i), problem)
     terms = _strings(data.get("terms"), _join(path, "terms"), errors)
     if len(terms) > _MAX_TERMS:
         errors.add(_join(path, "terms"), f"at most {_MAX_TERMS} terms")
-    for i, term in enumerate(terms):
+    for i, term in enumerate(terms[:_MAX_TERMS]):
         if len(term) > _MAX_TERM_LEN:
             errors.add(_join(_join(path, "terms"), i), f"at most {_MAX_TERM_LEN} characters")
     stays = data.get("stays_in_country", False)

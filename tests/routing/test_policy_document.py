@@ -211,3 +211,11 @@ def test_options_are_validated(field, value):
     doc["options"] = {field: value}
     (path,) = errors_of(doc)
     assert path.startswith(f"options.{field}")
+
+
+def test_huge_lists_are_refused_with_bounded_work():
+    doc = contract_doc()
+    doc["categories"][4]["terms"] = [f"term{i}" for i in range(200_000)]
+    doc["categories"][4]["patterns"] = [rf"\bP{i}\b" for i in range(20_000)]
+    errors = errors_of(doc)  # linear work: quadratic duplicate checks would take minutes here
+    assert set(errors) == {"categories[4].patterns", "categories[4].terms"}
