@@ -7,6 +7,7 @@ import json
 import sys
 
 from routing.detection import ENTITIES, Detector
+from routing.detection.evaluation import handwritten
 from routing.detection.evaluation.generate import CORPUS
 from routing.detection.evaluation.score import Counts, Tally, score_record
 
@@ -47,6 +48,18 @@ def run(out: list[str]) -> bool:
         c = tally.get(("obfuscated",), "all", (entity,))
         if c.tp + c.fp + c.fn:
             out.append(_row(entity, c))
+    out.append("")
+    out.append("Hand-written chat-like sentences, PERSON only (small; informational, not targets)")
+    out.append(header)
+    for label, sets in (("development", handwritten.SENTENCES), ("held out", handwritten.HELD_OUT)):
+        hw = Tally()
+        for lang, sentences in sets.items():
+            for sentence in sentences:
+                text, spans = handwritten.parse(sentence)
+                found = [f for f in detector.detect(text) if f.entity == "PERSON"]
+                score_record(hw, label, lang, spans, found)
+        for lang in LANGS:
+            out.append(_row(f"{label} {lang}", hw.get((label,), lang, ("PERSON",))))
     checks = [
         ("checksummed ids", tally.get(BASE_KINDS, "all", CHECKSUMMED), 0.99, 0.99),
         ("email/phone/IP/secrets", tally.get(BASE_KINDS, "all", CONTACTS), 0.97, 0.97),

@@ -114,6 +114,15 @@ def _kr_first(low: str) -> bool:
     return False
 
 
+def _inflected_stopword(low: str) -> bool:
+    for suffix in _KK_CASE + _RU_CASE:
+        if low.endswith(suffix) and len(low) - len(suffix) >= 3:
+            stem = low[: -len(suffix)]
+            if stem in STOPWORDS or stem + "а" in STOPWORDS or stem + "ь" in STOPWORDS:
+                return True
+    return False
+
+
 def _morph_flags(low: str) -> int:
     flags = 0
     parses = _morph.parse(low)[:4]
@@ -154,6 +163,8 @@ def classify(token: str) -> int:
         return combined & ~AMBIG if all(f & (FIRST | SURNAME) for f in parts) else combined
     flags = AMBIG if low in AMBIGUOUS else 0
     if _CYRILLIC.search(low):
+        if _inflected_stopword(low):
+            return STOP  # "Берлинге", "Астанада": a place with a case ending
         if _kr_first(low):
             flags |= FIRST
         if _PATR.search(low):

@@ -19,7 +19,7 @@ from routing.detection.recognizers.base import Doc, Recognizer, result
 
 _UP = "A-ZА-ЯЁӘҒҚҢӨҰҮҺІ"
 _LO = "a-zа-яёәғқңөұүһі"
-_WORD = rf"[{_UP}][{_LO}’']*[{_LO}](?:[{_UP}][{_LO}]+)?(?:-[{_UP}][{_LO}]+)*"
+_WORD = rf"[{_UP}](?:['’][{_UP}])?[{_LO}’']*[{_LO}](?:[{_UP}][{_LO}]+)?(?:-[{_UP}][{_LO}]+)*"
 _INITIALS = rf"[{_UP}]\.(?:[ ]?[{_UP}]\.)?"
 _CAP = rf"(?:{_WORD}|{_INITIALS})"
 SEQUENCE = Pattern(
@@ -37,6 +37,7 @@ TITLES = re.compile(
     r"уважаем\w*|менеджер\w*|директор\w*|коллег\w*|науқас\w*|мырза\w*|ханым\w*|азамат\w*|"
     r"дәрігер\w*|құрметті|қызметкер\w*|әріптес\w*)"
 )
+_TITLE_AFTER = re.compile(r"[ \u00a0]+(?:мырза|ханым|азамат|азаматша)\w*")
 _TITLE_BEFORE = re.compile(r"([\w\-]+)\.?[ \u00a0]*$")
 CONTEXT_BEFORE = words(
     r"name is",
@@ -114,6 +115,38 @@ CONTEXT_BEFORE = words(
     r"досы",
     r"рахмет",
 )
+CONTEXT_STRONG = words(
+    r"name is",
+    r"named",
+    r"called",
+    r"colleague",
+    r"wife",
+    r"husband",
+    r"son\b",
+    r"daughter",
+    r"mother",
+    r"father",
+    r"friend",
+    r"зовут",
+    r"коллег",
+    r"жена",
+    r"жене",
+    r"муж\b",
+    r"мужу",
+    r"сын",
+    r"дочь",
+    r"дочери",
+    r"друг",
+    r"подруг",
+    r"есімі",
+    r"есімім",
+    r"атым",
+    r"әріптес",
+    r"досы",
+    r"досым",
+    r"әйелі",
+    r"күйеуі",
+)
 CONTEXT_AFTER = words(
     r"said",
     r"says",
@@ -161,7 +194,7 @@ class PersonRecognizer(Recognizer):
         self, doc: Doc, tokens: list[tuple[int, int]], out: list[RecognizerResult]
     ) -> None:
         text = doc.text
-        titled = _title_before(doc.lower, tokens[0][0])
+        titled = _title_before(doc.lower, tokens[0][0]) or _title_after(doc.lower, tokens[-1][1])
         run: list[tuple[int, int, int]] = []
         for start, end in tokens:
             word = text[start:end]
@@ -199,10 +232,18 @@ class PersonRecognizer(Recognizer):
             return
         if by_position:  # "Contact Mary Johnson": a capital by position only
             trimmed = _score(doc, run[1:], titled)
-            if trimmed and trimmed >= score:
+            after = run[1][2]
+            given = after == -1 or (after & lex.FIRST and not after & lex.PATR)
+            if trimmed and (trimmed >= score or given):  # "Remind Tom" but "Сандуғаш Есенқызы"
                 best, score = run[1:], trimmed
         if score:
             out.append(result("PERSON", best[0][0], best[-1][1], score))
+
+
+def _title_after(lower: str, end: int) -> bool:
+    """Kazakh puts the title after the name: "Томпсон мырза", "Әсел ханым"."""
+    m = _TITLE_AFTER.match(lower, end, min(len(lower), end + 16))
+    return m is not None
 
 
 def _title_before(lower: str, start: int) -> bool:
@@ -264,6 +305,8 @@ def _score(doc: Doc, run: list[tuple[int, int, int]], titled: bool) -> float:
         return SCORE_SINGLE
     if f & lex.FIRST and ctx:
         return SCORE_SINGLE
+    if not f and CONTEXT_STRONG.search(doc.lower, max(0, start - 24), start):
+        return SCORE_WEAK  # "my colleague Aigerim": an unknown word in a name's place
     return 0.0
 
 
