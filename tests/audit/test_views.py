@@ -219,3 +219,25 @@ def test_admin_is_read_only(audit_client_for, records, personas):
         == 403
     )
     assert client.get("/admin/audit/auditrecord/add/").status_code == 403
+
+
+def test_unsealed_records_show_as_unsealed_and_chain_state_shows_breaks(audit_client_for, records):
+    from django.db import connection
+
+    from audit import verification
+
+    write_record(team="payments", team_id=records[0].team_id, completed=False)
+    auditor = audit_client_for("auditor")
+    page = auditor.get(reverse("audit:audit_record_list"), {"sealed": "unsealed"}).content.decode()
+    assert len(shown_ids(page)) == 1 and "unsealed" in page
+    verification.verify_and_record()
+    assert "intact" in auditor.get(reverse("audit:audit_record_list")).content.decode()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER audit_record_guard")
+        cursor.execute("UPDATE audit_auditrecord SET cost = 99 WHERE seq = 2")
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER audit_record_guard")
+    verification.verify_and_record()
+    page = auditor.get(reverse("audit:audit_record_list")).content.decode()
+    assert "BROKEN" in page and "record #2 was altered" in page
