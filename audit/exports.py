@@ -74,7 +74,9 @@ class ByteSink(Protocol):
 
 
 def export_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "exports"
+    # KORDON_AUDIT_EXPORT_DIR is not an environment variable: tests point it at a temporary dir.
+    configured = getattr(settings, "KORDON_AUDIT_EXPORT_DIR", None)
+    path = Path(configured) if configured else Path(settings.VAR_DIR) / "exports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -112,3 +112,8 @@ def audit_client_for(personas):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _export_dir(settings, tmp_path):
+    settings.KORDON_AUDIT_EXPORT_DIR = tmp_path / "exports"
