@@ -166,3 +166,14 @@ def test_phone_numbers_written_one_after_another_are_each_found():
 def test_a_text_of_nothing_but_digit_groups_finds_nothing_false():
     assert _found("1 " * 20000) == []
     assert _found("123 " * 5000) == []
+
+
+def test_code_references_are_not_secrets():
+    code = (
+        'DB_PASSWORD = os.environ["DB_PASSWORD"]\n'
+        'password = os.getenv("APP_PASSWORD")\n'
+        "api_key = None\n"
+        'dsn = f"postgresql://{user}:{password}@{host}/app"\n'
+        'session_id = "3f9a2b7c-1d4e-4f6a-9b8c-2e1f0a3b4c5d"\n'
+    )
+    assert [e for e, _ in _found(code) if e == "SECRET"] == []

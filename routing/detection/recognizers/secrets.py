@@ -83,10 +83,18 @@ def shannon_entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+_CODE_REFERENCE = re.compile(
+    r"^(?:os\.|env\b|process\.|settings\.|config\.|self\.|\$|%|<|\{)|[(\[{]"
+    r"|^(?:none|null|nil|true|false|undefined|required|optional|string|str|int)$",
+    re.IGNORECASE,
+)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _keyword_value_ok(value: str) -> bool:
-    """A value, not a word: has a digit or symbol, mixed case, or is long."""
+    """A value, not a word or a reference in code: has a digit or symbol, mixed case, or is long."""
     value = value.rstrip(".,)")
-    if len(value) < 4:
+    if len(value) < 4 or _CODE_REFERENCE.search(value):
         return False
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(not c.isalnum() for c in value)
@@ -95,6 +103,8 @@ def _keyword_value_ok(value: str) -> bool:
 
 
 def _token_ok(value: str) -> bool:
+    if _UUID.fullmatch(value):
+        return False  # an identifier; a UUID used as a key is caught after its key word
     if "." in value and value.count(".") >= 2 and not value.startswith("eyJ"):
         return False  # dotted names (hosts, packages)
     letters = sum(c.isalpha() for c in value)
@@ -115,6 +125,8 @@ class SecretRecognizer(Recognizer):
         plain = doc.text  # keywords are words in any script: match them unfolded
         if "://" in plain:
             for m in _URL_CREDENTIALS.finditer(plain):
+                if _CODE_REFERENCE.search(m.group(1)):
+                    continue  # `{user}:{password}@`: a template, not credentials
                 out.append(result("SECRET", m.start(1), m.end(1), 1.0))
         lower = doc.lower
         if not any(n in lower for n in _KEYWORD_NEEDLES):
