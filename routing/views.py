@@ -4,6 +4,7 @@ policy changes only by publishing (views_versions.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -120,11 +121,15 @@ def draft_discard(request: AuthedHtmxRequest) -> HttpResponse:
 
 
 def _save(
-    request: AuthedHtmxRequest, draft: PolicyVersion, document: dict[str, Any]
+    request: AuthedHtmxRequest,
+    draft: PolicyVersion,
+    edit: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> list[tuple[str, str]]:
-    """Validate and store the new draft document; the errors when refused (nothing saved)."""
+    """Apply `edit` to the draft as it is now (under its lock); the errors when refused."""
     try:
-        services.policy_draft_update(draft=draft, document=document, actor=request.user)
+        services.policy_draft_update(draft=draft, edit=edit, actor=request.user)
+    except KeyError:
+        return [("draft", "that entry no longer exists in the draft")]
     except PolicyInvalid as exc:
         return exc.errors
     except services.WorkflowError as exc:
@@ -156,8 +161,8 @@ def item_edit(request: AuthedHtmxRequest, section: str, name: str | None = None)
     initial = FORMS[section].initial_from(items[index]) if index is not None else None
     form = _item_form(section, draft, _posted(request), initial)
     if request.method == "POST" and form.is_valid():
-        document = editing.upsert_item(draft.document, section, name, form.to_item())
-        errors = _save(request, draft, document)
+        item = form.to_item()
+        errors = _save(request, draft, lambda doc: editing.upsert_item(doc, section, name, item))
         if not errors:
             messages.success(
                 request, f"Draft updated: {SINGULAR[section]} {form.cleaned_data['name']}."
@@ -188,11 +193,7 @@ def item_delete(request: AuthedHtmxRequest, section: str, name: str) -> HttpResp
     if section not in FORMS:
         raise Http404
     draft = _draft_or_404()
-    try:
-        document = editing.delete_item(draft.document, section, name)
-    except KeyError:
-        raise Http404 from None
-    errors = _save(request, draft, document)
+    errors = _save(request, draft, lambda doc: editing.delete_item(doc, section, name))
     if errors:
         lines = "; ".join(f"{p}: {r}" for p, r in errors)
         messages.error(request, f"Cannot remove {SINGULAR[section]} {name}: {lines}")
@@ -207,11 +208,7 @@ def item_delete(request: AuthedHtmxRequest, section: str, name: str) -> HttpResp
 def route_move(request: AuthedHtmxRequest, name: str) -> HttpResponse:
     draft = _draft_or_404()
     delta = -1 if request.POST.get("direction") == "up" else 1
-    try:
-        document = editing.move_route(draft.document, name, delta)
-    except KeyError:
-        raise Http404 from None
-    errors = _save(request, draft, document)
+    errors = _save(request, draft, lambda doc: editing.move_route(doc, name, delta))
     if errors:
         messages.error(request, "; ".join(f"{p}: {r}" for p, r in errors))
     return redirect(f"{_draft_url()}#routes")
@@ -224,7 +221,8 @@ def masking_edit(request: AuthedHtmxRequest) -> HttpResponse:
     draft = _draft_or_404()
     form = forms.MaskingForm(_posted(request), policy=parse_policy(draft.document))
     if request.method == "POST" and form.is_valid():
-        errors = _save(request, draft, editing.set_masking(draft.document, form.rules()))
+        rules = form.rules()
+        errors = _save(request, draft, lambda doc: editing.set_masking(doc, rules))
         if not errors:
             messages.success(request, "Draft updated: masking.")
             return redirect(f"{_draft_url()}#masking")

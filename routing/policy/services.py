@@ -7,6 +7,7 @@ proxy process picks the new version up within 2 s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -161,11 +162,23 @@ def policy_draft_start(*, actor: Actor) -> PolicyVersion:
 
 
 @transaction.atomic
-def policy_draft_update(*, draft: PolicyVersion, document: Any, actor: Actor) -> PolicyVersion:
-    """Replace the draft's document after validating all of it (PolicyInvalid: nothing saved)."""
+def policy_draft_update(
+    *,
+    draft: PolicyVersion,
+    actor: Actor,
+    document: Any = None,
+    edit: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> PolicyVersion:
+    """Replace the draft's document, or apply `edit` to it, after validating all of it.
+
+    `edit` runs on the draft as it is under the row lock, so two officers editing at once do
+    not lose each other's changes. PolicyInvalid (every error): nothing saved.
+    """
     draft = PolicyVersion.objects.select_for_update().get(pk=draft.pk)
     if draft.state != PolicyVersion.State.DRAFT:
         raise WorkflowError("only a draft can be edited (this one is waiting for approval)")
+    if edit is not None:
+        document = edit(draft.document)
     policy = parse_policy(document)
     before = {"content_hash": draft.content_hash}
     draft.document = to_document(policy)

@@ -137,3 +137,25 @@ def test_discard_removes_the_draft(officers, live):
     services.policy_draft_discard(draft=draft, actor=maker)
     assert services.current_draft() is None
     assert ChangeEvent.objects.filter(action="delete").count() == 1
+
+
+def test_edits_apply_to_the_draft_as_it_is_now(officers, live):
+    """Two officers with the same page open: neither edit is lost."""
+    from routing.policy import editing
+
+    maker, checker = officers
+    seen_by_both = services.policy_draft_start(actor=maker)
+    first = {"name": "health", "terms": ["diagnosis"]}
+    second = {"name": "legal", "terms": ["lawsuit"]}
+    services.policy_draft_update(
+        draft=seen_by_both,
+        actor=maker,
+        edit=lambda d: editing.upsert_item(d, "categories", None, first),
+    )
+    services.policy_draft_update(
+        draft=seen_by_both,
+        actor=checker,
+        edit=lambda d: editing.upsert_item(d, "categories", None, second),
+    )
+    names = [c["name"] for c in services.current_draft().document["categories"]]
+    assert names[-2:] == ["health", "legal"]
