@@ -45,24 +45,30 @@ _executors = {
 }
 
 
-def _configure(conn: Any) -> None:
-    """Once per connection: the commit durability KORDON_AUDIT_SYNC_COMMIT asks for."""
-    if settings.KORDON_AUDIT_SYNC_COMMIT or getattr(conn, "_kordon_configured", False):
+def _configure(conn: Any, background: bool) -> None:
+    """Once per connection: the commit durability this lane needs.
+
+    Inserts (the request lane) follow KORDON_AUDIT_SYNC_COMMIT. Completions (the background
+    lane) update rows whose insert was already committed, after the answer has gone: they never
+    wait for a disk flush of their own, so they never add one to the next request's insert.
+    """
+    if getattr(conn, "_kordon_configured", False):
         return
-    statement = {
-        "postgresql": "SET synchronous_commit TO off",
-        "sqlite": "PRAGMA synchronous = NORMAL",
-    }.get(connection.vendor)
-    if statement:
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    if background or not settings.KORDON_AUDIT_SYNC_COMMIT:
+        statement = {
+            "postgresql": "SET synchronous_commit TO off",
+            "sqlite": "PRAGMA synchronous = NORMAL",
+        }.get(connection.vendor)
+        if statement:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
     conn._kordon_configured = True
 
 
-def _guarded(fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+def _guarded(fn: Callable[..., T], args: tuple[Any, ...], background: bool) -> T:
     try:
         connection.ensure_connection()
-        _configure(connection.connection)
+        _configure(connection.connection, background)
         return fn(*args)
     except Exception:
         # Never keep a connection that may be broken: the next call reconnects.
@@ -75,7 +81,7 @@ async def run_db(fn: Callable[..., T], *args: Any, background: bool = False) -> 
     """Run a short sync ORM function on one of the proxy's two database threads."""
     loop = asyncio.get_running_loop()
     executor = _executors["background" if background else "request"]
-    return await loop.run_in_executor(executor, _guarded, fn, args)
+    return await loop.run_in_executor(executor, _guarded, fn, args, background)
 
 
 @dataclass(frozen=True, slots=True)
