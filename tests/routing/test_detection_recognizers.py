@@ -177,3 +177,8 @@ def test_code_references_are_not_secrets():
         'session_id = "3f9a2b7c-1d4e-4f6a-9b8c-2e1f0a3b4c5d"\n'
     )
     assert [e for e, _ in _found(code) if e == "SECRET"] == []
+
+
+def test_labels_env_names_and_decorators_are_not_detected():
+    text = "Auth: `Authorization: Bearer <key>`, api_key_env: CLOUD_API_KEY\n```python\n@transaction.atomic"
+    assert _found(text) == []

@@ -28,7 +28,7 @@ EMAIL = Pattern(
 # The same pattern, run only around each `@` (or spelled "at"): cost grows with addresses,
 # not with the length of the text.
 _AT_TOKEN = re.compile(_AT)
-_LOCAL = re.compile(r"(?<![\w.+\-%:/])[\w%+\-]+(?:\.[\w%+\-]+)*$")
+_LOCAL = re.compile(r"(?<![\w.+\-%:/])[\w%+\-]+(?:\.[\w%+\-]+)*\Z")
 _DOMAIN = re.compile(r"[\w\-]+(?:" + _DOT + r"[\w\-]+)*" + _DOT + r"[^\W\d_]{2,24}(?![\w\-])")
 # `look at example.com` is not an address: words that often stand before a spaced "at".
 _NOT_LOCAL = frozenset(

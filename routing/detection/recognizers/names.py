@@ -38,7 +38,7 @@ TITLES = re.compile(
     r"дәрігер\w*|құрметті|қызметкер\w*|әріптес\w*)"
 )
 _TITLE_AFTER = re.compile(r"[ \u00a0]+(?:мырза|ханым|азамат|азаматша)\w*")
-_TITLE_BEFORE = re.compile(r"([\w\-]+)\.?[ \u00a0]*$")
+_TITLE_BEFORE = re.compile(r"([\w\-]+)\.?[ \u00a0]*\Z")
 CONTEXT_BEFORE = words(
     r"name is",
     r"name:",

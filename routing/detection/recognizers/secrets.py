@@ -88,14 +88,17 @@ _CODE_REFERENCE = re.compile(
     r"|^(?:none|null|nil|true|false|undefined|required|optional|string|str|int)$",
     re.IGNORECASE,
 )
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _keyword_value_ok(value: str) -> bool:
     """A value, not a word or a reference in code: has a digit or symbol, mixed case, or is long."""
     value = value.rstrip(".,)")
-    if len(value) < 4 or _CODE_REFERENCE.search(value):
-        return False
+    if len(value) < 4 or _CODE_REFERENCE.search(value) or value.endswith(":"):
+        return False  # a reference in code or a label ("Auth: Authorization: ...")
+    if _ENV_NAME.fullmatch(value):
+        return False  # the name of an environment variable, not its value
     has_digit = any(c.isdigit() for c in value)
     has_symbol = any(not c.isalnum() for c in value)
     mixed = any(c.isupper() for c in value[1:]) and any(c.islower() for c in value)
