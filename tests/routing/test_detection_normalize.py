@@ -77,3 +77,37 @@ def test_key_with_a_cyrillic_homoglyph_is_found():
 def test_folding_leaves_plain_cyrillic_alone():
     assert fold_homoglyphs("Привет, мир") == "Привет, мир"
     assert fold_homoglyphs("ghр_x") == "ghp_x"
+
+
+def test_offsets_survive_random_format_characters_and_decomposed_letters():
+    import random
+    import unicodedata
+
+    base = (
+        "Клиент Андрей Иванов, ИИН 900101301005, почта andrey.ivanov@mail.ru, тел. +7 701 123 45 67"
+    )
+    expected = {
+        ("PERSON", "Андрей Иванов"),
+        ("KZ_IIN", "900101301005"),
+        ("EMAIL_ADDRESS", "andrey.ivanov@mail.ru"),
+        ("PHONE_NUMBER", "+7 701 123 45 67"),
+    }
+    rng = random.Random(7)
+    for _ in range(25):
+        chars = list(unicodedata.normalize("NFD", base))
+        for _ in range(6):
+            chars.insert(rng.randrange(1, len(chars)), rng.choice("\u200b\u200c\u2060\ufeff"))
+        text = "".join(chars)
+        found = {
+            (
+                f.entity,
+                unicodedata.normalize(
+                    "NFC",
+                    "".join(
+                        c for c in text[f.start : f.end] if c not in "\u200b\u200c\u2060\ufeff"
+                    ),
+                ),
+            )
+            for f in get_detector().detect(text)
+        }
+        assert found == expected, text
