@@ -45,14 +45,15 @@ _executors = {
 }
 
 
-def _configure(conn: Any, background: bool) -> None:
+def _configure(background: bool) -> None:
     """Once per connection: the commit durability this lane needs.
 
     Inserts (the request lane) follow KORDON_AUDIT_SYNC_COMMIT. Completions (the background
     lane) update rows whose insert was already committed, after the answer has gone: they never
     wait for a disk flush of their own, so they never add one to the next request's insert.
     """
-    if getattr(conn, "_kordon_configured", False):
+    raw = connection.connection  # the DB-API connection; a reconnect gets a new one
+    if getattr(connection, "_kordon_configured_for", None) is raw:
         return
     if background or not settings.KORDON_AUDIT_SYNC_COMMIT:
         statement = {
@@ -62,13 +63,13 @@ def _configure(conn: Any, background: bool) -> None:
         if statement:
             with connection.cursor() as cursor:
                 cursor.execute(statement)
-    conn._kordon_configured = True
+    connection._kordon_configured_for = raw
 
 
 def _guarded(fn: Callable[..., T], args: tuple[Any, ...], background: bool) -> T:
     try:
         connection.ensure_connection()
-        _configure(connection.connection, background)
+        _configure(background)
         return fn(*args)
     except Exception:
         # Never keep a connection that may be broken: the next call reconnects.

@@ -78,7 +78,8 @@ class StreamAnswer:
     first_byte_at: float | None = None
     parser: SseParser = field(default_factory=SseParser)
 
-    async def events(self) -> AsyncIterator[SseEvent]:
+    async def batches(self) -> AsyncIterator[list[SseEvent]]:
+        """The events that each upstream read completed, as soon as it completed them."""
         while True:
             try:
                 async with asyncio.timeout_at(self.deadline):
@@ -87,10 +88,12 @@ class StreamAnswer:
                 break
             if self.first_byte_at is None:
                 self.first_byte_at = time.perf_counter()
-            for event in self.parser.feed(chunk):
-                yield event
-        for event in self.parser.close():
-            yield event
+            events = list(self.parser.feed(chunk))
+            if events:
+                yield events
+        tail = list(self.parser.close())
+        if tail:
+            yield tail
 
     async def aclose(self) -> None:
         release, self._release = self._release, None

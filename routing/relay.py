@@ -68,6 +68,7 @@ class StreamOutcome:
     usage: dict[str, Any] | None = None
     upstream_ms: float | None = None
     done: bool = False
+    finished: bool = False  # some choice reported a finish_reason
     keys: dict[int, set[tuple[Any, ...]]] = field(default_factory=dict)
 
 
@@ -107,6 +108,7 @@ async def _restore_chunk(
                     keys.add(key)
                     function["arguments"] = restorer.feed(key, function["arguments"])
         if choice.get("finish_reason") is not None:
+            out.finished = True
             await _flush_choice(choice, index, restorer, scanner, out)
 
 
@@ -137,9 +139,13 @@ async def _flush_choice(
 
 def _count_chars(chunk: dict[str, Any], out: StreamOutcome) -> None:
     for choice in chunk.get("choices") or []:
-        delta = choice.get("delta") if isinstance(choice, dict) else None
+        if not isinstance(choice, dict):
+            continue
+        delta = choice.get("delta")
         if isinstance(delta, dict) and isinstance(delta.get("content"), str):
             out.chars += len(delta["content"])
+        if choice.get("finish_reason") is not None:
+            out.finished = True
 
 
 async def relay_stream(
@@ -149,28 +155,38 @@ async def relay_stream(
     restorer = StreamRestorer(vault)
     restoring = bool(vault) or scanner is not None
     try:
-        async for event in answer.events():
-            if event.is_done:
-                out.done = True
+        # One write per upstream read: events that arrived together leave together, each one
+        # still its own SSE event, none held back.
+        async for batch in answer.batches():
+            parts: list[bytes] = []
+            for event in batch:
+                if event.is_done:
+                    out.done = True
+                    break
+                chunk = event.json()
+                if not isinstance(chunk, dict):
+                    raise SseError("event is not a JSON object")
+                if isinstance(chunk.get("usage"), dict):
+                    out.usage = chunk["usage"]
+                if "error" in chunk and not chunk.get("choices"):
+                    out.status_code, out.error_code = 502, "upstream_error"
+                    yield b"".join([*parts, emit(STREAM_ERROR)])
+                    return
+                out.events += 1
+                if restoring:
+                    await _restore_chunk(chunk, restorer, scanner, out)
+                    parts.append(emit(chunk))
+                else:
+                    # Nothing was replaced by a placeholder: pass the upstream's bytes on as
+                    # they are.
+                    _count_chars(chunk, out)
+                    parts.append(b"data: " + event.data + b"\n\n")
+            if parts:
+                yield b"".join(parts)
+            if out.done:
                 break
-            chunk = event.json()
-            if not isinstance(chunk, dict):
-                raise SseError("event is not a JSON object")
-            if isinstance(chunk.get("usage"), dict):
-                out.usage = chunk["usage"]
-            if "error" in chunk and not chunk.get("choices"):
-                out.status_code, out.error_code = 502, "upstream_error"
-                yield emit(STREAM_ERROR)
-                return
-            if restoring:
-                await _restore_chunk(chunk, restorer, scanner, out)
-                out.events += 1
-                yield emit(chunk)
-            else:
-                # Nothing was replaced by a placeholder: pass the upstream's bytes on as they are.
-                _count_chars(chunk, out)
-                out.events += 1
-                yield b"data: " + event.data + b"\n\n"
+        if not out.done and not out.finished:
+            raise SseError("the stream ended without [DONE] or a finish_reason")
         if restoring and out.keys:
             held = {"choices": []}  # text still held when the stream ended without a finish
             for index in list(out.keys):
