@@ -201,3 +201,11 @@ def test_output_scanning_masks_values_the_caller_did_not_send(proxy, wait_until,
     finally:
         publish(proxy.document)
         time.sleep(1.2)
+
+
+def test_key_last_used_is_recorded_off_the_hot_path(proxy, wait_until):
+    from keys.models import ApiKey
+
+    assert ApiKey.objects.get(pk=proxy.key.pk).last_used_at is None
+    proxy.client().chat.completions.create(model="assistant", messages=MESSAGES)
+    wait_until(lambda: ApiKey.objects.get(pk=proxy.key.pk).last_used_at is not None)
