@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--version", dest="number", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        number = options["number"] or latest_published_number()
+        number = options["number"] if options["number"] is not None else latest_published_number()
         if number is None:
             raise CommandError("no published policy")
         row = PolicyVersion.objects.filter(number=number).first()
