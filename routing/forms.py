@@ -316,6 +316,43 @@ class MaskingForm(forms.Form):
         return out
 
 
+class OptionsForm(forms.Form):
+    """Document-wide options."""
+
+    unscannable_parts = forms.ChoiceField(
+        label="Images, audio and files in requests",
+        choices=[
+            ("in-country-only", "may go to in-country backends only"),
+            ("allow", "may go to any backend the route allows"),
+            ("refuse", "are refused (403 blocked_by_policy)"),
+        ],
+        help_text="Kordon cannot scan these parts for sensitive values.",
+    )
+    output_scan = forms.MultipleChoiceField(
+        label="Scan answers too for",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Categories also looked for (and masked) in the model's answers.",
+    )
+
+    def __init__(self, *args: Any, policy: Policy, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "unscannable_parts": policy.options.unscannable_parts,
+                "output_scan": list(policy.options.output_scan),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["output_scan"].choices = [(c.name, c.name) for c in policy.categories]  # type: ignore[attr-defined]
+
+    def to_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"unscannable_parts": self.cleaned_data["unscannable_parts"]}
+        if self.cleaned_data.get("output_scan"):
+            options["output_scan"] = list(self.cleaned_data["output_scan"])
+        return options
+
+
 class PublishForm(forms.Form):
     comment = forms.CharField(
         max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text="Why this change."

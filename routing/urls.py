@@ -14,6 +14,7 @@ urlpatterns = [
     path("draft/start/", views.draft_start, name="draft_start"),
     path("draft/discard/", views.draft_discard, name="draft_discard"),
     path("draft/masking/", views.masking_edit, name="masking_edit"),
+    path("draft/options/", views.options_edit, name="options_edit"),
     path("draft/patterns/check/", views.pattern_check, name="pattern_check"),
     path("draft/routes/<slug:name>/move/", views.route_move, name="route_move"),
     path("draft/<str:section>/new/", views.item_edit, name="item_add"),

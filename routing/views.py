@@ -240,3 +240,20 @@ def pattern_check(request: AuthedHtmxRequest) -> HttpResponse:
     patterns = [line for line in lines if line][:100]
     results = [(i, line, pattern_problem(line)) for i, line in enumerate(patterns)]
     return render(request, "routing/_pattern_check.html", {"results": results})
+
+
+@login_required
+@permission_required("routing.change_policyversion", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def options_edit(request: AuthedHtmxRequest) -> HttpResponse:
+    draft = _draft_or_404()
+    form = forms.OptionsForm(_posted(request), policy=parse_policy(draft.document))
+    if request.method == "POST" and form.is_valid():
+        options = form.to_options()
+        errors = _save(request, draft, lambda doc: editing.set_options(doc, options))
+        if not errors:
+            messages.success(request, "Draft updated: options.")
+            return redirect(f"{_draft_url()}#options")
+        for path, reason in errors:
+            form.add_error(None, f"{path}: {reason}")
+    return render(request, "routing/policy_options_form.html", {"form": form, "draft": draft})

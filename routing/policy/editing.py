@@ -85,3 +85,9 @@ def _rename(doc: Document, section: str, old: str, new: str) -> None:
         options = doc.get("options", {})
         if "output_scan" in options:
             options["output_scan"] = [new if c == old else c for c in options["output_scan"]]
+
+
+def set_options(doc: Document, options: dict[str, Any]) -> Document:
+    out = _copy(doc)
+    out["options"] = dict(options)
+    return out

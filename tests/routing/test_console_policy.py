@@ -351,3 +351,13 @@ def test_category_editor_round_trips_entities(client_for, draft):
     )
     contact = parse_policy(services.current_draft().document).category("contact")
     assert contact.entities == ("EMAIL_ADDRESS", "IP_ADDRESS")
+
+
+def test_options_editor(client_for, draft):
+    client = client_for("compliance_officer")
+    assert client.get(reverse("routing:options_edit")).status_code == 200
+    data = {"unscannable_parts": "refuse", "output_scan": ["contact", "secrets"]}
+    assert client.post(reverse("routing:options_edit"), data).status_code == 302
+    options = parse_policy(services.current_draft().document).options
+    assert options.unscannable_parts == "refuse" and options.output_scan == ("contact", "secrets")
+    assert client_for("auditor").post(reverse("routing:options_edit"), data).status_code == 403
