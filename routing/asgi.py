@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from typing import Any
 
 from django.core.exceptions import RequestAborted
@@ -77,9 +78,18 @@ class ProxyHandler(ASGIHandler):
         body_file.close()
 
 
+def _warm_detector() -> None:
+    from routing.detection import get_detector
+
+    with contextlib.suppress(Exception):  # a failure here resurfaces (fail closed) on use
+        get_detector()
+
+
 def with_proxy(application: Any) -> Any:
     """Wrap the project's ASGI app so /v1/ requests take the proxy handler."""
     proxy = ProxyHandler()
+    # Build the detection engine in the background now, not inside the first request.
+    threading.Thread(target=_warm_detector, name="kordon-warmup", daemon=True).start()
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PROXY_PREFIX):

@@ -16,30 +16,19 @@ import struct
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import httpx
 import orjson
 from httpx_aiohttp import HttpxAiohttpClient
 
+from routing.policy.document import Backend
 from routing.sse import SseEvent, SseParser
 
 Endpoint = Literal["chat", "embeddings"]
 PATHS: dict[str, str] = {"chat": "/chat/completions", "embeddings": "/embeddings"}
 ECHO_URL = "echo://"
 DEFAULT_CAP = 1000  # connections per backend per process when the policy sets no cap
-
-
-class BackendLike(Protocol):
-    """The fields of `routing.policy.document.Backend` that forwarding reads."""
-
-    name: str
-    base_url: str
-    api_key_env: str | None
-    connect_timeout: float
-    first_byte_timeout: float
-    total_timeout: float
-    max_concurrency: int | None
 
 
 class UpstreamUnavailable(Exception):
@@ -115,11 +104,11 @@ class _Pool:
 _pools: dict[tuple[Any, ...], _Pool] = {}
 
 
-def is_echo(backend: BackendLike) -> bool:
+def is_echo(backend: Backend) -> bool:
     return backend.base_url == ECHO_URL
 
 
-def _pool(backend: BackendLike) -> _Pool:
+def _pool(backend: Backend) -> _Pool:
     # Clients belong to one event loop; a process normally has exactly one.
     loop = asyncio.get_running_loop()
     key = (
@@ -152,7 +141,7 @@ def _pool(backend: BackendLike) -> _Pool:
     return pool
 
 
-async def _acquire(pool: _Pool, backend: BackendLike) -> None:
+async def _acquire(pool: _Pool, backend: Backend) -> None:
     try:
         async with asyncio.timeout(backend.connect_timeout):
             await pool.gate.acquire()
@@ -160,7 +149,7 @@ async def _acquire(pool: _Pool, backend: BackendLike) -> None:
         raise UpstreamUnavailable("busy") from None
 
 
-def _headers(pool: _Pool, backend: BackendLike, stream: bool) -> dict[str, str]:
+def _headers(pool: _Pool, backend: Backend, stream: bool) -> dict[str, str]:
     if backend.api_key_env and not pool.api_key:
         # The key's variable is unset: the backend would refuse us; try the next one.
         raise UpstreamUnavailable("api key not configured")
@@ -188,7 +177,7 @@ def _check_status(response: httpx.Response, body: bytes) -> None:
     raise UpstreamRejected(status, message)
 
 
-async def send_json(backend: BackendLike, endpoint: Endpoint, body: dict[str, Any]) -> JsonAnswer:
+async def send_json(backend: Backend, endpoint: Endpoint, body: dict[str, Any]) -> JsonAnswer:
     """One non-streamed call. Raises UpstreamUnavailable / UpstreamRejected."""
     started = time.perf_counter()
     if is_echo(backend):
@@ -217,7 +206,7 @@ async def send_json(backend: BackendLike, endpoint: Endpoint, body: dict[str, An
     return JsonAnswer(payload, (time.perf_counter() - started) * 1000)
 
 
-async def open_stream(backend: BackendLike, body: dict[str, Any]) -> StreamAnswer:
+async def open_stream(backend: Backend, body: dict[str, Any]) -> StreamAnswer:
     """Start a streamed chat call and wait for a 200 status (before any byte goes to the client)."""
     started = time.perf_counter()
     deadline = asyncio.get_running_loop().time() + backend.total_timeout

@@ -12,6 +12,7 @@ carries `X-Request-Id` (the audit record id).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
@@ -192,12 +193,13 @@ async def _scan_answer(ex: Exchange, payload: dict[str, Any], masked: Masked) ->
         message = choice.get("message") if isinstance(choice, dict) else None
         if isinstance(message, dict) and isinstance(message.get("content"), str):
             result = await asyncio.to_thread(
-                lambda text=message["content"]: mask_output(
-                    text,
+                functools.partial(
+                    mask_output,
+                    message["content"],
                     detector=get_detector(),
                     entities=entities,
                     vault=masked.vault,
-                    custom=ex.active.custom if ex.active else None,
+                    custom=ex.active.custom,
                 )
             )
             message["content"] = result.text
@@ -228,18 +230,19 @@ def _mask(ex: Exchange, candidate: engine.Candidate) -> Masked:
     )
 
 
-async def _scan(ex: Exchange) -> Any:
+def _scan_sync(body: dict[str, Any], endpoint: Any, custom: Any) -> Any:
     from routing.detection import get_detector
 
+    return scan_request(body, endpoint, detector=get_detector(), custom=custom)
+
+
+async def _scan(ex: Exchange) -> Any:
     assert ex.req is not None and ex.active is not None  # noqa: S101
-    endpoint = ex.req.endpoint
+    # get_detector() builds the engine on first use (CPU, ~1 s): inside the worker thread too.
+    scan = functools.partial(_scan_sync, ex.req.body, ex.req.endpoint, ex.active.custom)
     try:
         # CPU-bound: off the event loop. Any failure refuses the request (fail closed).
-        return await asyncio.to_thread(
-            lambda: scan_request(
-                ex.req.body, endpoint, detector=get_detector(), custom=ex.active.custom
-            )
-        )
+        return await asyncio.to_thread(scan)
     except InvalidRequestShape as exc:
         raise errors.InvalidRequest(f"Malformed request at {exc}.") from None
     except Exception as exc:

@@ -188,7 +188,9 @@ async def relay_stream(
         if not out.done and not out.finished:
             raise SseError("the stream ended without [DONE] or a finish_reason")
         if restoring and out.keys:
-            held = {"choices": []}  # text still held when the stream ended without a finish
+            held: dict[str, list[Any]] = {
+                "choices": []
+            }  # text still held when the stream ended without a finish
             for index in list(out.keys):
                 choice: dict[str, Any] = {"index": index, "delta": {}, "finish_reason": None}
                 await _flush_choice(choice, index, restorer, scanner, out)
