@@ -10,37 +10,14 @@ import pytest
 from audit import dashboard, sealing
 from tests.audit.conftest import write_record
 from tests.conftest import PASSWORD
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs a loop in this thread; the ORM calls we make are not async code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(accept_downloads=True)
-        yield context.new_page()
-        context.close()
-        browser.close()
+from tests.e2e.conftest import shot
 
 
 @pytest.mark.django_db(transaction=True)
 def test_auditor_walks_from_dashboard_to_detail_and_exports(
-    live_server, user_for, browser_page, tmp_path
+    live_server, user_for, chromium_page, tmp_path, settings
 ):
+    settings.KORDON_AUDIT_EXPORT_DIR = tmp_path / "exports"
     user_for("auditor")
     for _ in range(3):
         write_record(team="payments")
@@ -51,7 +28,7 @@ def test_auditor_walks_from_dashboard_to_detail_and_exports(
     ]  # fmt: skip
     sealing.seal_pending()
     dashboard.rollup_recent()
-    page = browser_page
+    page = chromium_page
 
     page.goto(f"{live_server.url}/login/?next=/audit/dashboard/")
     page.fill("input[name=username]", "auditor")
@@ -60,10 +37,12 @@ def test_auditor_walks_from_dashboard_to_detail_and_exports(
     page.wait_for_url("**/audit/dashboard/")
     assert page.locator("svg.chart").count() >= 5
     assert "Requests by backend residency" in page.content()
+    shot(page, "audit_dashboard")
 
     page.click("#browse-records")
     page.wait_for_url("**/audit/records/")
     assert page.locator("#audit-records tbody tr").count() == 5
+    shot(page, "audit_record_list")
 
     # Filter through the htmx form: the table swaps in place and the URL follows.
     page.fill("input[name=team]", "research")
@@ -76,6 +55,7 @@ def test_auditor_walks_from_dashboard_to_detail_and_exports(
     for step in ("received", "detected", "masked", "routed", "answered"):
         assert page.locator(f'[data-step="{step}"]').count() == 1
     assert "matches the record" in page.content()
+    shot(page, "audit_record_detail")
     assert page.get_attribute('a[href="/policies/versions/1/"]', "href")
 
     page.go_back()
