@@ -11,14 +11,27 @@ from rest_framework.routers import DefaultRouter
 
 from audit import health as audit_health
 from audit import metrics as audit_metrics
-from console import views
+from console import people_views, views
 from keys import api as keys_api
 
 api = DefaultRouter()
 api.register("teams", keys_api.TeamViewSet, basename="team")
 api.register("keys", keys_api.ApiKeyViewSet, basename="apikey")
 
-console_urls = ([path("", views.home, name="home")], "console")
+console_urls = (
+    [
+        path("", views.home, name="home"),
+        path("people/", people_views.user_list, name="user_list"),
+        path("people/new/", people_views.user_create, name="user_create"),
+        path("people/<int:pk>/", people_views.user_edit, name="user_edit"),
+        path(
+            "people/<int:pk>/password/",
+            people_views.user_password_reset,
+            name="user_password_reset",
+        ),
+    ],
+    "console",
+)
 
 urlpatterns = [
     path("", include(console_urls)),

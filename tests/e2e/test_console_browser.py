@@ -118,6 +118,7 @@ def test_screenshots_of_the_main_pages(live_server, user_for, lead_team, other_t
         "key_detail": f"/keys/{key.pk}/",
         "team_form": "/keys/teams/new/",
         "change_history": "/audit/changes/",
+        "people": "/people/",
         "api_docs": "/api/docs/",
         "not_found": "/no/such/page/",
     }
