@@ -158,3 +158,12 @@ def test_password_change_shows_inline_errors(client_for):
     assert response.status_code == 200
     form = response.context["form"]
     assert "old_password" in form.errors and "new_password2" in form.errors
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_logout_is_post_only_for_every_persona(client_for, persona):
+    client = client_for(persona)
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response["Location"] == "/login/"
+    assert client.get("/").status_code == 302

@@ -155,3 +155,12 @@ def test_session_api_writes_need_csrf(world, user_for):
     response = client.post("/api/keys/", {"team": "risk", "name": "x"}, format="json")
     assert response.status_code == 403
     assert not ApiKey.objects.filter(name="x").exists()
+
+
+def test_key_list_query_count_is_capped(world, api_for, lead_team, django_assert_max_num_queries):
+    for n in range(20):
+        issue_key(lead_team, f"bulk-{n}")
+    client = api_for("admin")
+    with django_assert_max_num_queries(10):
+        response = client.get("/api/keys/")
+    assert response.status_code == 200 and response.json()["count"] == 22
