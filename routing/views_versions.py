@@ -27,7 +27,7 @@ from routing.policy.document import PolicyInvalid, parse_policy
 from routing.policy.impact import impact_preview
 from routing.policy.playground import run_playground
 from routing.policy.selftest import run_selftest
-from routing.policy.serialize import document_to_yaml
+from routing.policy.serialize import stored_to_yaml
 
 HEALTH_TIMEOUT = 3.0
 
@@ -124,7 +124,7 @@ def version_detail(request: AuthedHtmxRequest, number: int) -> HttpResponse:
         "version": version,
         "previous": previous,
         "changes": changes,
-        "yaml": document_to_yaml(version.document),
+        "yaml": stored_to_yaml(version.document),
         "live": selectors.live_version(),
         "rollback_form": forms.RollbackForm(),
     }
@@ -164,7 +164,7 @@ def version_diff(request: AuthedHtmxRequest) -> HttpResponse:
 def version_export(request: AuthedHtmxRequest, number: int) -> HttpResponse:
     version = _version_or_404(request, number)
     text = f"# Kordon policy version {number}, {version.content_hash[:12]}\n"
-    text += document_to_yaml(version.document)
+    text += stored_to_yaml(version.document)
     response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="kordon-policy-v{number}.yaml"'
     return response

@@ -87,9 +87,15 @@ def to_document(policy: Policy) -> dict[str, Any]:
         "version": SCHEMA_VERSION,
         "backends": [_backend(b) for b in policy.backends.values()],
         "categories": [_category(c) for c in policy.categories],
+        # In category order: a stored document may come back with its keys reordered
+        # (PostgreSQL jsonb sorts object keys), the export should still read like the editor.
         "masking": {
-            name: {"action": rule.action, "apply_to": rule.apply_to}
-            for name, rule in policy.masking.items()
+            c.name: {
+                "action": policy.masking[c.name].action,
+                "apply_to": policy.masking[c.name].apply_to,
+            }
+            for c in policy.categories
+            if c.name in policy.masking
         },
         "routes": [_route(r) for r in policy.routes],
     }
@@ -131,6 +137,14 @@ def document_to_yaml(doc: dict[str, Any]) -> str:
 
 def to_yaml(policy: Policy) -> str:
     return document_to_yaml(to_document(policy))
+
+
+def stored_to_yaml(document: Any) -> str:
+    """A stored (valid) document as YAML in the canonical key order, whatever the database did
+    to the order of its object keys."""
+    from routing.policy.document import parse_policy
+
+    return to_yaml(parse_policy(document))
 
 
 def content_hash(policy: Policy) -> str:

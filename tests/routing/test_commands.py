@@ -112,3 +112,21 @@ def test_importpolicy_reads_stdin_and_records_the_actor(monkeypatch, django_user
     assert ChangeEvent.objects.get().actor_name == "ops"
     with pytest.raises(CommandError, match="no user"):
         call_command("importpolicy", "-", "--actor", "nobody")
+
+
+def test_export_reads_in_document_order_whatever_the_database_keeps(tmp_path):
+    """PostgreSQL jsonb reorders object keys; the export must still read like the contract."""
+    import_file(tmp_path, CONTRACT_YAML)
+    lines = export().splitlines()
+    top = [line.split(":")[0] for line in lines if line and line[0] not in " -#"]
+    assert top == ["version", "backends", "categories", "masking", "routes"]
+    masking = lines[lines.index("masking:") + 1 : lines.index("routes:")]
+    assert [m.split(":")[0].strip() for m in masking] == [
+        "national-id",
+        "payment",
+        "contact",
+        "secrets",
+        "internal-project",
+    ]
+    assert lines[1:4] == ["version: 1", "backends:", "- name: kz-local"]
+    assert "  base_url: http://127.0.0.1:9101/v1" in lines[4:6]

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from routing.models import PolicyVersion
-from routing.policy.serialize import document_to_yaml
+from routing.policy.serialize import stored_to_yaml
 from routing.policy.stamp import latest_published_number
 
 
@@ -30,4 +30,4 @@ class Command(BaseCommand):
         if row is None:
             raise CommandError(f"--version: no policy version {number}")
         self.stdout.write(f"# Kordon policy version {number}, {row.content_hash[:12]}", ending="\n")
-        self.stdout.write(document_to_yaml(row.document), ending="")
+        self.stdout.write(stored_to_yaml(row.document), ending="")
