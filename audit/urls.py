@@ -27,4 +27,5 @@ urlpatterns = [
 ]
 urlpatterns += [
     path("changes/", change_views.change_event_list, name="change_event_list"),
+    path("changes/export/", change_views.change_event_export, name="change_event_export"),
 ]

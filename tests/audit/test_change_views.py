@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from audit.models import ChangeEvent
 from keys import services
 from tests.conftest import PERSONAS
 from tests.factories import issue_key
@@ -41,3 +42,36 @@ def test_change_history_paginates_with_capped_queries(
     page = response.context["page"]
     assert len(page.object_list) == 50 and page.paginator.num_pages == 2
     assert len(client.get(reverse("audit:change_event_list"), {"page": 2}).context["page"]) == 11
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_change_history_export_access(client_for, persona):
+    response = client_for(persona).post(reverse("audit:change_event_export"))
+    assert response.status_code == STATUS[persona]
+
+
+def test_change_history_export_is_filtered_csv_and_recorded(client_for, lead_team, user_for):
+    import csv
+    import io
+
+    key, secret = issue_key(lead_team, "scoring")
+    services.key_revoke(key=key, actor=user_for("admin"), reason="leaked")
+    response = client_for("auditor").post(
+        reverse("audit:change_event_export"), {"target_type": "keys.ApiKey"}
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["action"] for r in rows] == ["revoke", "create"]
+    assert all(r["target_type"] == "keys.ApiKey" for r in rows)
+    assert secret not in response.content.decode() and key.digest not in response.content.decode()
+    export = ChangeEvent.objects.get(action="export")
+    assert export.actor_name == "auditor" and export.after["count"] == 2
+    assert export.after["filters"] == {"target_type": "keys.ApiKey"}
+
+
+def test_export_needs_csrf(user_for):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user_for("auditor"))
+    assert client.post(reverse("audit:change_event_export")).status_code == 403

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from keys.models import ApiKey
@@ -156,3 +158,19 @@ def test_keyboard_only_sign_in_and_every_field_labelled(
     for path in ("/keys/teams/new/", "/keys/teams/risk/keys/new/", "/audit/changes/", "/password/"):
         page.goto(f"{live_server.url}{path}")
         assert page.evaluate(UNLABELLED_JS) == [], path
+
+
+def test_auditor_exports_the_change_history(live_server, user_for, lead_team, chromium_page):
+    issue_key(lead_team, "scoring")
+    user_for("auditor")
+    page = chromium_page
+    sign_in(page, live_server, "auditor")
+    page.get_by_role("link", name="Change history").click()
+    page.get_by_label("Target type").select_option("keys.ApiKey")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**target_type=keys.ApiKey**")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export CSV").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("timestamp,actor_name,action") and "scoring" in text
+    assert "keys.Team" not in text
