@@ -159,6 +159,9 @@ class ChainVerification(models.Model):
     ok = models.BooleanField()
     checked = models.BigIntegerField()
     head_seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, blank=True)
+    # Incremental runs (the hourly task) re-hash only records after the last good run's head.
+    full = models.BooleanField(default=True)
     broken_record = models.CharField(max_length=64, blank=True)
     reason = models.CharField(max_length=300, blank=True)
 

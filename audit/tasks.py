@@ -19,7 +19,7 @@ def audit_purge_task() -> int:
 
 @shared_task(ignore_result=True)
 def audit_verify_task() -> bool:
-    return verification.verify_and_record().ok
+    return verification.verify_scheduled().ok
 
 
 @shared_task(ignore_result=True)

@@ -38,10 +38,20 @@ def _checkpoints() -> tuple[int, str, str]:
     return seq, last_hash, ""
 
 
-def verify_chain() -> VerifyResult:
+def _anchor(since: ChainVerification | None, seq: int) -> tuple[int, str] | None:
+    """Where an incremental run starts: the last good run's head, if it is still in place."""
+    if since is None or not since.ok or not since.head_hash or since.head_seq <= seq:
+        return None
+    stored = AuditRecord.objects.filter(seq=since.head_seq).values_list("hash", flat=True).first()
+    return (since.head_seq, since.head_hash) if stored == since.head_hash else None
+
+
+def verify_chain(*, since: ChainVerification | None = None) -> VerifyResult:
     """Re-hash every sealed record; the first mismatch, gap or bad link is reported.
 
     Reads the head first and checks up to it, so sealing that goes on meanwhile is ignored.
+    With `since` (a previous good run) only later records are re-hashed, after checking that
+    the record at that run's head still carries the hash it had; without it, the whole chain.
     """
     unsealed = AuditRecord.objects.filter(seq__isnull=True).count()
     head = ChainHead.objects.filter(id=1).first()
@@ -49,6 +59,9 @@ def verify_chain() -> VerifyResult:
     seq, prev_hash, reason = _checkpoints()
     if reason:
         return VerifyResult(False, 0, head_seq, unsealed, "checkpoint", seq, reason)
+    anchor = _anchor(since, seq)
+    if anchor is not None:
+        seq, prev_hash = anchor
     checked = 0
     rows = (
         AuditRecord.objects.filter(seq__gt=seq, seq__lte=head_seq)
@@ -76,17 +89,33 @@ def verify_chain() -> VerifyResult:
     return VerifyResult(True, checked, head_seq, unsealed)
 
 
-def verify_and_record(*, started_at: dt.datetime | None = None) -> VerifyResult:
+def verify_and_record(*, incremental: bool = False) -> VerifyResult:
     """Verify and keep the outcome for the console's chain panel."""
-    started_at = started_at or timezone.now()
-    result = verify_chain()
+    started_at = timezone.now()
+    since = ChainVerification.objects.filter(ok=True).first() if incremental else None
+    result = verify_chain(since=since)
+    head_hash = ""
+    if result.ok:
+        head_hash = (
+            AuditRecord.objects.filter(seq=result.head_seq).values_list("hash", flat=True).first()
+            or ""
+        )
     ChainVerification.objects.create(
         started_at=started_at,
         finished_at=timezone.now(),
         ok=result.ok,
         checked=result.checked,
         head_seq=result.head_seq,
+        head_hash=head_hash,
+        full=since is None,
         broken_record=result.broken_record,
         reason=result.reason[:300],
     )
     return result
+
+
+def verify_scheduled() -> VerifyResult:
+    """The hourly task: incremental, but the whole chain again once a day."""
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    full_due = not ChainVerification.objects.filter(full=True, finished_at__gte=day_ago).exists()
+    return verify_and_record(incremental=not full_due)

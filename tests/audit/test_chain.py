@@ -127,3 +127,23 @@ def test_busy_run_with_concurrent_writers_and_sealers_verifies():
     result = verification.verify_chain()
     assert result.ok, result
     assert result.checked == completed
+
+
+def test_incremental_verification_rehashes_only_new_records_but_notices_a_moved_anchor():
+    for _ in range(4):
+        write_record()
+    sealing.seal_pending()
+    first = verification.verify_and_record()
+    assert first.ok and first.checked == 4
+    write_record()
+    sealing.seal_pending()
+    assert verification.verify_and_record(incremental=True).checked == 1
+    # Rewriting the anchor record makes the incremental run fall back to the whole chain.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditrecord DISABLE TRIGGER audit_record_guard")
+        cursor.execute("UPDATE audit_auditrecord SET hash = %s WHERE seq = 5", ["e" * 64])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditrecord ENABLE TRIGGER audit_record_guard")
+    result = verification.verify_and_record(incremental=True)
+    assert not result.ok and result.broken_seq == 5
