@@ -44,6 +44,7 @@ def audit_record_list(request: AuthedHtmxRequest) -> HttpResponse:
         "query": query.urlencode(),
         "chain": selectors.chain_state(),
         "can_export": request.user.has_perm("audit.export_auditrecord"),
+        "recent_exports": AuditExport.objects.filter(actor=request.user)[:5],
     }
     template = "audit/audit_record_list.html"
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:

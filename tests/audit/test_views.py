@@ -203,6 +203,8 @@ def test_large_export_runs_as_a_task_with_progress(
     manifest = auditor.get(reverse("audit:audit_export_manifest", args=[export.id])).json()
     assert manifest["count"] == 6 and manifest["exported_by"] == "auditor"
     assert audit_client_for("team_lead").get(response["Location"]).status_code == 404
+    listing = auditor.get(reverse("audit:audit_record_list")).content.decode()
+    assert "Your recent exports" in listing and response["Location"] in listing
 
 
 def test_admin_is_read_only(audit_client_for, records, personas):
