@@ -7,7 +7,7 @@ import json
 import sys
 
 from routing.detection import ENTITIES, Detector
-from routing.detection.evaluation import handwritten
+from routing.detection.evaluation import handwritten, heldout
 from routing.detection.evaluation.generate import CORPUS
 from routing.detection.evaluation.score import Counts, Tally, score_record
 
@@ -60,6 +60,9 @@ def run(out: list[str]) -> bool:
                 score_record(hw, label, lang, spans, found)
         for lang in LANGS:
             out.append(_row(f"{label} {lang}", hw.get((label,), lang, ("PERSON",))))
+    out.append("")
+    out.append("Held-out PERSON set by a second author (heldout_person.jsonl; see heldout.py)")
+    heldout.report(out, detector)
     checks = [
         ("checksummed ids", tally.get(BASE_KINDS, "all", CHECKSUMMED), 0.99, 0.99),
         ("email/phone/IP/secrets", tally.get(BASE_KINDS, "all", CONTACTS), 0.97, 0.97),

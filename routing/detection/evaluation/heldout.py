@@ -1,10 +1,16 @@
 """Held-out PERSON set, written by hand by someone other than the detector's author.
 
     python -m routing.detection.evaluation.heldout --build   # heldout_person.txt -> .jsonl
+    python -m routing.detection.evaluation.heldout           # PERSON recall/precision per language
+    python -m routing.detection.evaluation.heldout -v        # ... and every miss and false alarm
 
 The source `heldout_person.txt` holds one text per line, `[[...]]` around each PERSON span and
 `\\n` for a line break; a line without a marker is a hard negative (capitalised non-names).
 Each record of `heldout_person.jsonl`: id, lang, kind ("person" or "negative"), text, spans.
+
+Scoring is the corpus rule (`score.py`): a PERSON finding matches a gold span when their overlap
+is at least half of their union; each gold span is matched at most once; every unmatched PERSON
+finding (in a person text or a hard negative) is a false positive. Only PERSON findings count.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import json
 import re
 import sys
 from pathlib import Path
+
+from routing.detection.evaluation.score import Counts, Tally, score_record
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "heldout_person.txt"
@@ -76,11 +84,55 @@ def write() -> None:
     HELDOUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def score(detector=None, misses: list[str] | None = None) -> dict[str, Counts]:
+    """PERSON counts per language (and "all") over the committed held-out set."""
+    from routing.detection import Detector
+
+    detector = detector or Detector()
+    tally = Tally()
+    for record in load():
+        found = [f for f in detector.detect(record["text"]) if f.entity == "PERSON"]
+        score_record(tally, "heldout", record["lang"], record["spans"], found)
+        if misses is not None:
+            _explain(record, found, misses)
+    return {lang: tally.get(("heldout",), lang, ("PERSON",)) for lang in (*LANGS, "all")}
+
+
+def _explain(record: dict, found: list, misses: list[str]) -> None:
+    text = record["text"]
+    got = {(f.start, f.end) for f in found}
+    gold = {(s, e) for s, e, _ in record["spans"]}
+    for s, e in sorted(gold - got):
+        misses.append(f"{record['id']}  miss  {text[s:e]!r}   found {[text[a:b] for a, b in got]}")
+    for s, e in sorted(got - gold):
+        misses.append(f"{record['id']}  extra {text[s:e]!r}   gold {[text[a:b] for a, b in gold]}")
+
+
+def report(out: list[str], detector=None) -> dict[str, Counts]:
+    counts = score(detector)
+    out.append(
+        f"{'held-out PERSON':<20}{'gold':>6}{'tp':>6}{'fp':>6}{'fn':>6}{'recall':>9}{'precision':>11}"
+    )
+    for lang in (*LANGS, "all"):
+        c = counts[lang]
+        out.append(
+            f"{lang:<20}{c.tp + c.fn:>6}{c.tp:>6}{c.fp:>6}{c.fn:>6}{c.recall:>9.3f}{c.precision:>11.3f}"
+        )
+    return counts
+
+
 def main(argv: list[str]) -> int:
     if "--build" in argv:
         write()
         return 0
-    return 2
+    out: list[str] = []
+    report(out)
+    if "-v" in argv:
+        misses: list[str] = []
+        score(misses=misses)
+        out.extend(["", *misses])
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
 
 
 if __name__ == "__main__":
