@@ -77,6 +77,9 @@ def audit_export_create(request: AuthedHtmxRequest) -> HttpResponse:
     fmt = request.POST.get("format", "csv")
     if fmt not in AuditExport.Format.values:
         return HttpResponse("format: must be csv or jsonl", status=400)
+    if not form.is_valid():  # never export a wider set than the filters the user asked for
+        errors = "; ".join(f"{field}: {' '.join(e)}" for field, e in form.errors.items())
+        return HttpResponse(errors, status=400, content_type="text/plain")
     export = exports.export_create(
         actor=request.user,
         fmt=fmt,

@@ -244,3 +244,9 @@ def test_unsealed_records_show_as_unsealed_and_chain_state_shows_breaks(audit_cl
     verification.verify_and_record()
     page = auditor.get(reverse("audit:audit_record_list")).content.decode()
     assert "BROKEN" in page and "record #2 was altered" in page
+
+
+def test_export_with_an_invalid_filter_is_refused(audit_client_for, records):
+    response = _export(audit_client_for("auditor"), "csv", since="not a date")
+    assert response.status_code == 400 and b"since:" in response.content
+    assert not AuditExport.objects.exists()
