@@ -98,13 +98,24 @@ def _lines(fmt: str, rows: Iterator[dict[str, Any]]) -> Iterator[str]:
         buffer.seek(0)
         buffer.truncate()
         data = _row(row)
-        writer.writerow(
-            json.dumps(v, separators=(",", ":"), sort_keys=True)
-            if isinstance(v, dict | list)
-            else ("" if v is None else v)
-            for v in (data[name] for name in EXPORT_FIELDS)
-        )
+        writer.writerow(_csv_cell(data[name]) for name in EXPORT_FIELDS)
         yield buffer.getvalue()
+
+
+# Callers choose `model_requested` (and admins name teams, routes): a cell starting with one of
+# these would run as a formula in a spreadsheet, so CSV cells get a leading quote (OWASP).
+# JSONL keeps the exact values for machines and chain re-verification.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def export_queryset(export: AuditExport) -> Any:

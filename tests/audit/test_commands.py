@@ -61,3 +61,13 @@ def test_exportaudit_csv_until(spread):
 def test_exportaudit_rejects_a_bad_date():
     with pytest.raises(CommandError, match="since: not an ISO date"):
         call_command("exportaudit", "--format", "csv", "--since", "yesterday")
+
+
+def test_csv_export_defuses_spreadsheet_formulas_jsonl_keeps_the_value():
+    write_record(model_requested='=HYPERLINK("http://evil.example","x")')
+    sealing.seal_pending()
+    body, _ = _run("--format", "csv")
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert row["model_requested"].startswith("'=HYPERLINK")
+    jsonl, _ = _run("--format", "jsonl")
+    assert json.loads(jsonl)["model_requested"].startswith("=HYPERLINK")
