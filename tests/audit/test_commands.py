@@ -71,3 +71,15 @@ def test_csv_export_defuses_spreadsheet_formulas_jsonl_keeps_the_value():
     assert row["model_requested"].startswith("'=HYPERLINK")
     jsonl, _ = _run("--format", "jsonl")
     assert json.loads(jsonl)["model_requested"].startswith("=HYPERLINK")
+
+
+def test_a_jsonl_export_can_be_reverified_with_only_hashlib(spread):
+    body, _ = _run("--format", "jsonl")
+    rows = [json.loads(line) for line in body.splitlines()]
+    hashed = set(rows[0]) - {"hash"}  # every exported field but the hash itself
+    previous = "0" * 64
+    for row in sorted(rows, key=lambda r: r["seq"]):
+        doc = {name: row[name] for name in hashed}
+        digest = hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode())
+        assert row["prev_hash"] == previous and digest.hexdigest() == row["hash"]
+        previous = row["hash"]
