@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from audit.changes import Target, change_event_record
+from audit.exports import FORMULA_STARTS
 from audit.models import ChangeEvent
 
 PAGE_SIZE = 50
@@ -84,7 +85,7 @@ def change_event_export(request: HttpRequest) -> HttpResponse:
             json.dumps(v, sort_keys=True) if v is not None else ""
             for v in (event.before, event.after)
         ]
-        writer.writerow([*row, *dumps, event.note])
+        writer.writerow([_cell(value) for value in (*row, *dumps, event.note)])
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     with transaction.atomic():
         change_event_record(
@@ -98,3 +99,10 @@ def change_event_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     response["Content-Disposition"] = f'attachment; filename="kordon-changes-{stamp}.csv"'
     return response
+
+
+def _cell(value: Any) -> Any:
+    # Names and notes are typed by people: never let a spreadsheet run one as a formula.
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

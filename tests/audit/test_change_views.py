@@ -75,3 +75,10 @@ def test_export_needs_csrf(user_for):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user_for("auditor"))
     assert client.post(reverse("audit:change_event_export")).status_code == 403
+
+
+def test_change_history_export_defuses_spreadsheet_formulas(client_for, lead_team):
+    key, _ = issue_key(lead_team, "scoring")
+    services.key_revoke(key=key, actor=None, reason="=HYPERLINK('http://evil')")
+    body = client_for("auditor").post(reverse("audit:change_event_export")).content.decode()
+    assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
