@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 
 import pymorphy3
@@ -22,6 +23,9 @@ PATR = 4  # a patronymic (-ович, -овна, -ұлы, -қызы)
 STOP = 8  # never part of a name (places, organisations, greetings, months, ...)
 AMBIG = 16  # a name that is also a common word (Will, May, Вера, Надежда)
 STRONG = 32  # surname evidence strong on its own (distinctive ending, dictionary Surn)
+SHAPE = 64  # shaped like a Kazakh given name (compound element such as -жан, -бек, -гүл)
+COMMON = 128  # a Russian given name that is an everyday word (Вера, Надежда, Мир, Лев)
+LISTED = 256  # a Cyrillic given name from our own list (not only a dictionary guess)
 
 
 def _load(name: str) -> frozenset[str]:
@@ -38,6 +42,10 @@ EN_LAST = _load("en_last.txt")
 KR_FIRST = _load("kk_ru_first.txt")
 STOPWORDS = _load("stopwords.txt")
 AMBIGUOUS = _load("ambiguous.txt")
+
+RU_COMMON_NAMES = frozenset(
+    ("вера", "надежда", "любовь", "роза", "слава", "мир", "лев", "лилия", "майя")
+)
 
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]")
 _KAZAKH_LETTERS = re.compile(r"[әғқңөұүһі]")
@@ -97,21 +105,75 @@ _LATIN_SURNAME_END = re.compile(
 )
 _RU_CASE = ("у", "ю", "ом", "ем", "ой", "ей", "а", "я", "е", "ы", "и")
 
+# Kazakh given names are mostly compounds of a few productive elements (hand-written for Kordon
+# from Kazakh word formation, not from any name list): Ғалым+жан, Абылай+хан, Гүл+нұр, Ел+дос.
+# A capitalised word built on one of them is a likely given name; words listed in
+# _KK_SHAPE_NOT are ordinary words with the same ending (еңбек "labour", футбол, ...).
+_KK_SHAPE_END = re.compile(
+    r"\w{2,}(?:жан|гүл|гуль|бек|бай|хан|ғали|қали|нұр|нур|бол|болат|тай|сұлтан|мұрат|ғазы|"
+    r"қазы|дос|ерке|назар|бике|сұлу|айым|берді|құл|жар|дәулет|наз|зат|ғұл|жамал|мира|сая|"
+    r"ләйлә|әлі|ахмет|мұхаммед|ғабдолла|ділда|бала|арай)$"
+)
+_KK_SHAPE_START = re.compile(r"(?:нұр|гүл|сұлтан|ақ|ер|бек|жан)\w{3,}$")
+_KK_SHAPE_NOT = frozenset(
+    str.split(
+        "еңбек жібек тірек жүрек зейнетақы футбол волейбол баскетбол гандбол хоккейбол қытай "
+        "тамақ ақпарат ақпан ақша ақылы айып айлық айына жанұя ерекше ережесі ережелер елорда "
+        "бектер бекет бекіту бекітілді елші елшілік айналым айдар айналу ақсақал ақын ақау "
+        "ерте ертең ерік еркін елтаңба елді ақтау ақсай ақтөбе ақмола ақкөл айтеке ақжайық "
+        "азамат заттар қазақ хабар жарнама жарлық жарғы бағдарлама назар алтай ақорда елбасы "
+        "ерлік ақылды ақпараттық ақшалай бекзада жанкүйер жанармай ерікті нұрлы гүлдер"
+    )
+)
+
+
+def _fold_latin(low: str) -> str:
+    """ "fernández" -> "fernandez", "sørensen" -> "sorensen": list lookups for accented Latin."""
+    low = low.translate(_LATIN_EXTRA)
+    return "".join(c for c in unicodedata.normalize("NFKD", low) if not unicodedata.combining(c))
+
+
+_LATIN_EXTRA = str.maketrans(
+    {"ø": "o", "ı": "i", "ł": "l", "đ": "d", "æ": "ae", "ß": "ss", "œ": "oe"}
+)
+
+
+def kk_shaped(low: str) -> bool:
+    """A Cyrillic word (case ending allowed) built like a Kazakh given name."""
+    stems = _stems(low)
+    if any(stem in _KK_SHAPE_NOT for stem in stems):
+        return False  # "Ақшаны" is "ақша" (money) with a case ending
+    return any(
+        len(stem) >= 4 and (_KK_SHAPE_END.match(stem) or _KK_SHAPE_START.match(stem))
+        for stem in stems
+    )
+
+
+def _stems(low: str) -> list[str]:
+    stems = [low]
+    for suffix in _KK_CASE:
+        if low.endswith(suffix) and len(low) - len(suffix) >= 4:
+            stems.append(low[: -len(suffix)])
+    return stems
+
+
 _morph = pymorphy3.MorphAnalyzer()
 
 
-def _kr_first(low: str) -> bool:
+def _kr_first(low: str) -> str | None:
+    """The listed given name behind a (possibly inflected) Cyrillic word, or None."""
     if low in KR_FIRST:
-        return True
+        return low
     for suffix in _KK_CASE:
         if low.endswith(suffix) and low[: -len(suffix)] in KR_FIRST:
-            return True
+            return low[: -len(suffix)]
     for suffix in _RU_CASE:
         if low.endswith(suffix):
             stem = low[: -len(suffix)]
-            if stem in KR_FIRST or stem + "ь" in KR_FIRST or stem + "а" in KR_FIRST:
-                return True
-    return False
+            for base in (stem, stem + "ь", stem + "а", stem + "я", stem + "й"):
+                if len(base) >= 3 and base in KR_FIRST:
+                    return base
+    return None
 
 
 def _inflected_stopword(low: str) -> bool:
@@ -165,8 +227,10 @@ def classify(token: str) -> int:
     if _CYRILLIC.search(low):
         if _inflected_stopword(low):
             return STOP  # "Берлинге", "Астанада": a place with a case ending
-        if _kr_first(low):
-            flags |= FIRST
+        base = _kr_first(low)
+        if base:
+            flags |= FIRST | LISTED | (AMBIG if base in AMBIGUOUS else 0)
+            flags |= COMMON if base in RU_COMMON_NAMES else 0
         if _PATR.search(low):
             return flags | PATR
         known = not _KAZAKH_LETTERS.search(low) and _morph.word_is_known(low)
@@ -176,7 +240,12 @@ def classify(token: str) -> int:
             flags |= SURNAME | STRONG
         if flags & STOP:
             return STOP
+        if not flags & (FIRST | SURNAME) and kk_shaped(low):
+            flags |= FIRST | AMBIG | SHAPE
         return flags
+    low = _fold_latin(low)
+    if low in STOPWORDS:
+        return STOP
     if low in EN_FIRST:
         flags |= FIRST
     if low in EN_LAST:
@@ -186,3 +255,58 @@ def classify(token: str) -> int:
     if _PATR.search(low):
         flags |= PATR
     return flags
+
+
+def lowercase_given(word: str) -> bool:
+    """A lower-case chat word that is a given name ("tom", "маша", "диме", "жанар")."""
+    if len(word) < 3:
+        return False
+    flags = classify(word[0].upper() + word[1:])
+    if flags & STOP or not flags & FIRST or flags & COMMON:
+        return False
+    if flags & AMBIG and not _CYRILLIC.search(word.lower()):
+        return False  # "will", "mark", "grace" in English chat are words
+    if _CYRILLIC.search(word.lower()) and not flags & SHAPE:
+        parses = _morph.parse(word.lower())
+        if not _kr_first(word.lower()) and "Name" not in parses[0].tag:
+            return False
+    return True
+
+
+_PARTICLE_SURNAME = re.compile(r"(?:o|d|de|di|da|mc|mac)['’]\w{2,}")
+
+
+def lowercase_surname(word: str) -> bool:
+    if _PARTICLE_SURNAME.fullmatch(word):
+        return True  # "d'angelo", "o'neill"
+    flags = classify(word[0].upper() + word[1:])
+    return bool(flags & (SURNAME | PATR)) and not flags & STOP
+
+
+def kk_case_inflected(low: str) -> bool:
+    """A Kazakh personal case ending on a listed or name-shaped word: Арманға, Абылайханның."""
+    return any(
+        low.endswith(suffix) and (low[: -len(suffix)] in KR_FIRST or kk_shaped(low))
+        for suffix in (
+            "ның",
+            "нің",
+            "дың",
+            "дің",
+            "тың",
+            "тің",
+            "ға",
+            "ге",
+            "қа",
+            "ке",
+            "мен",
+            "бен",
+            "пен",
+            "ды",
+            "ді",
+            "ты",
+            "ті",
+            "ны",
+            "ні",
+        )
+        if len(low) - len(suffix) >= 3
+    )
