@@ -262,16 +262,36 @@ _LC_BEFORE_VERB = re.compile(rf"(?<![\w'’])({_LC})[ \u00a0]+\Z")
 _LC_NEXT = re.compile(rf"[ \u00a0]*(?:,|and|и|мен|және)[ \u00a0]+({_LC})(?:[ \u00a0]+({_LC}))?")
 
 
+# Headline or advertising Title Case ("Free Shipping On Orders Over $50"): capitals carry no
+# signal there, so only runs made entirely of listed names count on such a line.
+_LATIN_WORD = re.compile(r"(?<![\w'])[A-Za-z][a-z']+")
+_FUNCTION_WORDS = frozenset(
+    str.split("On Over Your By For Of And With Is Are To The In At From Our You Will Be Now Off Up")
+)
+
+
+def _title_case_line(text: str, pos: int, cache: dict[int, bool]) -> bool:
+    start = text.rfind("\n", 0, pos) + 1
+    if start not in cache:
+        end = text.find("\n", pos)
+        words = _LATIN_WORD.findall(text, start, end if end != -1 else len(text))
+        caps = [w for w in words if w[0].isupper()]
+        function = sum(1 for w in caps[1:] if w in _FUNCTION_WORDS)
+        cache[start] = len(words) >= 4 and function >= 2 and len(caps) >= 0.7 * len(words)
+    return cache[start]
+
+
 class PersonRecognizer(Recognizer):
     ENTITIES = ("PERSON",)
 
     def scan(self, doc: Doc) -> list[RecognizerResult]:
         out: list[RecognizerResult] = []
+        lines: dict[int, bool] = {}  # Title Case verdict per line start, for this text only
         rejected: list[tuple[int, int]] = []
         text = doc.text
         for m in _SEQUENCE.finditer(text):
             tokens = [(t.start(), t.end()) for t in _TOKEN.finditer(text, m.start(), m.end())]
-            self._sequence(doc, tokens, out, rejected)
+            self._sequence(doc, tokens, out, rejected, lines)
         if rejected and out:
             _coordinated(doc, out, rejected)
         _lowercase(doc, out)
@@ -283,6 +303,7 @@ class PersonRecognizer(Recognizer):
         tokens: list[tuple[int, int]],
         out: list[RecognizerResult],
         rejected: list[tuple[int, int]],
+        lines: dict[int, bool],
     ) -> None:
         text, lower = doc.text, doc.lower
         prev = _TITLE_BEFORE.search(lower, max(0, tokens[0][0] - 24), tokens[0][0])
@@ -296,11 +317,11 @@ class PersonRecognizer(Recognizer):
                 run, titled, poisoned = [], NO_TITLE, False
                 continue
             if low.rstrip(".") in PLACE_BEFORE:
-                self._emit(doc, run, titled, out, rejected, poisoned)
+                self._emit(doc, run, titled, out, rejected, poisoned, lines)
                 run, titled, poisoned = [], NO_TITLE, True
                 continue
             if TITLES.fullmatch(low) or ROLES.fullmatch(low):
-                self._emit(doc, run, titled, out, rejected, poisoned)
+                self._emit(doc, run, titled, out, rejected, poisoned, lines)
                 run, poisoned = [], False
                 titled = TITLE if TITLES.fullmatch(low) else ROLE
                 continue
@@ -311,13 +332,13 @@ class PersonRecognizer(Recognizer):
             else:
                 flags = lex.classify(word)
             if flags != -1 and flags & lex.STOP:
-                self._emit(doc, run, titled, out, rejected, poisoned)
+                self._emit(doc, run, titled, out, rejected, poisoned, lines)
                 run, titled, poisoned = [], NO_TITLE, False
                 continue
             run.append((start, end, flags))
         if run and _ORG_AFTER_KK.match(lower, run[-1][1]):  # "Сәтбаев көшесі", "Қайрат клубы"
             return
-        self._emit(doc, run, titled, out, rejected, poisoned)
+        self._emit(doc, run, titled, out, rejected, poisoned, lines)
 
     def _emit(
         self,
@@ -327,6 +348,7 @@ class PersonRecognizer(Recognizer):
         out: list[RecognizerResult],
         rejected: list[tuple[int, int]],
         poisoned: bool,
+        lines: dict[int, bool],
     ) -> None:
         if not run or poisoned:
             return
@@ -351,6 +373,14 @@ class PersonRecognizer(Recognizer):
                 trimmed > score or tie or given
             ):  # "Remind Tom" but "Сандуғаш Есенқызы"
                 best, score = run[1:], trimmed
+        if (
+            score
+            and not titled
+            and not _CYR.match(doc.text, best[0][0])
+            and _title_case_line(doc.text, best[0][0], lines)
+            and any(f == -1 or not f & _NAMEISH or f & lex.AMBIG for _, _, f in best)
+        ):
+            score = 0.0  # "Summer Sale", "Free Shipping" in a Title Case headline
         if score:
             out.append(result("PERSON", best[0][0], best[-1][1], score))
         elif len(run) <= 3 and any(f != -1 for _, _, f in run):
@@ -494,6 +524,13 @@ def _score(doc: Doc, run: list[tuple[int, int, int]], titled: int) -> float:
             return SCORE_SURE if k >= 3 or sure_first or patr or initials else SCORE_SINGLE
         if unknown == 0 and surname == k and strong and _context(doc, run[0][0], run[-1][1]):
             return SCORE_SURE
+        if (
+            k == 2
+            and strong == 2
+            and not any(f & lex.AMBIG for f in flags)
+            and not _sentence_initial(doc.text, run[0][0])
+        ):
+            return SCORE_WEAK  # "referred Malik Johnson": two surname-list words mid-sentence
         if (
             k <= 3
             and unknown == k
