@@ -37,9 +37,9 @@ def _load(name: str) -> frozenset[str]:
     return frozenset(words)
 
 
-EN_FIRST = _load("en_first.txt")
+EN_FIRST = _load("en_first.txt") | _load("latin_first_extra.txt")
 EN_LAST = _load("en_last.txt")
-KR_FIRST = _load("kk_ru_first.txt")
+KR_FIRST = _load("kk_ru_first.txt") | _load("kk_ru_first_extra.txt")
 STOPWORDS = _load("stopwords.txt")
 AMBIGUOUS = _load("ambiguous.txt")
 

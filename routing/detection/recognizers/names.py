@@ -266,7 +266,10 @@ _LC_NEXT = re.compile(rf"[ \u00a0]*(?:,|and|и|мен|және)[ \u00a0]+({_LC})
 # signal there, so only runs made entirely of listed names count on such a line.
 _LATIN_WORD = re.compile(r"(?<![\w'])[A-Za-z][a-z']+")
 _FUNCTION_WORDS = frozenset(
-    str.split("On Over Your By For Of And With Is Are To The In At From Our You Will Be Now Off Up")
+    str.split(
+        "On Over Your By For Of And With Is Are To The In At From Our You Will Be Now Off Up "
+        "Every Today All Get Save More New Best Only This That Here Than Just Not As Or If"
+    )
 )
 
 
@@ -277,7 +280,10 @@ def _title_case_line(text: str, pos: int, cache: dict[int, bool]) -> bool:
         words = _LATIN_WORD.findall(text, start, end if end != -1 else len(text))
         caps = [w for w in words if w[0].isupper()]
         function = sum(1 for w in caps[1:] if w in _FUNCTION_WORDS)
-        cache[start] = len(words) >= 4 and function >= 2 and len(caps) >= 0.7 * len(words)
+        cache[start] = len(words) >= 4 and (
+            (function >= 2 and len(caps) >= 0.7 * len(words))
+            or (function >= 1 and len(words) >= 6 and len(caps) >= 0.9 * len(words))
+        )
     return cache[start]
 
 
