@@ -25,7 +25,10 @@ from routing.detection.evaluation.score import Counts, Tally, score_record
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "heldout_person.txt"
 HELDOUT = HERE / "heldout_person.jsonl"
-# Round 2: written after the rule changes and never used for tuning (the untouched check).
+# Round 2: written after the first rule changes and committed before it was scored. First
+# scores: EN 0.778/0.913, RU 1.000/0.958, KK 0.905/1.000 (recall/precision); its misses were
+# then looked at for general fixes (kin words, labels, -бек names, banks), so it is no longer
+# untouched either.
 SOURCE_2 = HERE / "heldout_person_round2.txt"
 HELDOUT_2 = HERE / "heldout_person_round2.jsonl"
 LANGS = ("en", "ru", "kk")
@@ -119,7 +122,7 @@ def _explain(record: dict, found: list, misses: list[str]) -> None:
 
 def report(out: list[str], detector=None, round_: int = 1) -> dict[str, Counts]:
     counts = score(detector, round_=round_)
-    label = "held-out PERSON" if round_ == 1 else "round 2 (untuned)"
+    label = "held-out PERSON" if round_ == 1 else "round 2"
     out.append(f"{label:<20}{'gold':>6}{'tp':>6}{'fp':>6}{'fn':>6}{'recall':>9}{'precision':>11}")
     for lang in (*LANGS, "all"):
         c = counts[lang]

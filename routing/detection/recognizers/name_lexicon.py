@@ -100,6 +100,7 @@ _SURNAME_END = re.compile(
 _SURNAME_END_KK = re.compile(
     r"(?:ов|ев|ова|ева|ин|ина|бек|баев|бекова)(?:" + "|".join(_KK_CASE) + ")$"
 )
+_BEK_GIVEN = re.compile(r"\w{2,}бек(?:" + "|".join(_KK_CASE) + r"|а|у|ом|е)?$")
 _LATIN_SURNAME_END = re.compile(
     r"(?:ov|ova|ev|eva|yev|yeva|enko|sky|skaya|bekov|bayev|baeva|uly|kyzy)$"
 )
@@ -225,6 +226,8 @@ def classify(token: str) -> int:
         return combined & ~AMBIG if all(f & (FIRST | SURNAME) for f in parts) else combined
     flags = AMBIG if low in AMBIGUOUS else 0
     if _CYRILLIC.search(low):
+        if "банк" in low:
+            return STOP  # Сбербанк, Совкомбанка, Газпромбанком: a bank, never a person
         if _inflected_stopword(low):
             return STOP  # "Берлинге", "Астанада": a place with a case ending
         base = _kr_first(low)
@@ -238,6 +241,8 @@ def classify(token: str) -> int:
             flags |= _morph_flags(low)
         elif _SURNAME_END.search(low) or _SURNAME_END_KK.search(low):
             flags |= SURNAME | STRONG
+            if _BEK_GIVEN.search(low):
+                flags |= FIRST  # Айбек, Жандарбек: "-бек" ends given names, "-беков" surnames
         if flags & STOP:
             return STOP
         if not flags & (FIRST | SURNAME) and kk_shaped(low):

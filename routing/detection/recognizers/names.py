@@ -104,6 +104,15 @@ CONTEXT_BEFORE = words(
     r"thanks",
     r"regards",
     r"signed",
+    r"payee",
+    r"recipient",
+    r"beneficiary",
+    r"holder",
+    r"signatory",
+    r"с уважением",
+    r"получател",
+    r"құрметпен",
+    r"алушы",
     r"contact",
     r"ask\b",
     r"tell\b",
@@ -179,6 +188,21 @@ CONTEXT_STRONG = words(
     r"mother",
     r"father",
     r"friend",
+    r"brother",
+    r"sister",
+    r"cousin",
+    r"aunt",
+    r"uncle",
+    r"partner",
+    r"fianc",
+    r"nephew",
+    r"niece",
+    r"брат",
+    r"сестр",
+    r"ағасы",
+    r"інісі",
+    r"әпкесі",
+    r"қарындасы",
     r"зовут",
     r"коллег",
     r"жена",
@@ -249,7 +273,8 @@ _COORDINATION = re.compile(
 # "сәлем дина") or right before a speech verb ("jessica said", "саша просил", "ерлан айтты").
 _LC = r"[a-zß-öø-ÿа-яёәғқңөұүһі]+(?:['’][a-zа-я]+)?"
 _LC_BEFORE = re.compile(
-    r"(?<!\w)(?:this is|it's|it is|i'm|i am|my name is|hi|hey|hello|dear|thanks|thank you|"
+    r"(?<!\w)(?:this is|it's|its|it is|i'm|im|i am|my name is|hi|hey|hello|dear|thanks|thank you|"
+    r"manager|boss|colleague|brother|sister|wife|husband|friend|son|daughter|mom|dad|"
     r"cc|ask|tell|ping|customer|client|это|зовут|привет|спасибо|напиши|напишите|скажи|"
     r"скажите|спроси|позвони|передай|передайте|клиент|бұл|есімім|атым|сәлем|рахмет)"
     rf"[,:!]?[ \u00a0]+({_LC})(?:[ \u00a0]+({_LC}))?"
