@@ -126,6 +126,7 @@ def test_person_rules_work_on_names_outside_the_heldout_set(detector, text, name
         "Оператор Beeline не отвечает.",
         "Оплата через Промсвязьбанк прошла.",
         "Thanks and Regards, Support Team",
+        "бұл арман емес, бұл мақсат",
         "Big Winter Deals: Save More On Every Order Today.",
     ],
 )

@@ -44,7 +44,7 @@ STOPWORDS = _load("stopwords.txt")
 AMBIGUOUS = _load("ambiguous.txt")
 
 RU_COMMON_NAMES = frozenset(
-    ("вера", "надежда", "любовь", "роза", "слава", "мир", "лев", "лилия", "майя")
+    ("вера", "надежда", "любовь", "роза", "слава", "мир", "лев", "лилия", "майя", "роман")
 )
 
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]")
@@ -263,19 +263,21 @@ def classify(token: str) -> int:
 
 
 def lowercase_given(word: str) -> bool:
-    """A lower-case chat word that is a given name ("tom", "маша", "диме", "жанар")."""
+    """A lower-case chat word that is a given name ("tom", "маша", "диме", "артём")."""
     if len(word) < 3:
         return False
+    low = word.lower()
     flags = classify(word[0].upper() + word[1:])
     if flags & STOP or not flags & FIRST or flags & COMMON:
         return False
-    if flags & AMBIG and not _CYRILLIC.search(word.lower()):
-        return False  # "will", "mark", "grace" in English chat are words
-    if _CYRILLIC.search(word.lower()) and not flags & SHAPE:
-        parses = _morph.parse(word.lower())
-        if not _kr_first(word.lower()) and "Name" not in parses[0].tag:
-            return False
-    return True
+    if _CYRILLIC.search(low):
+        base = _kr_first(low)
+        if base:
+            return base not in AMBIGUOUS  # "бұл арман" (this is a dream) is not a name
+        if flags & SHAPE:
+            return True
+        return "Name" in _morph.parse(low)[0].tag and not flags & AMBIG
+    return not flags & AMBIG  # "will", "grace" in English chat are words
 
 
 _PARTICLE_SURNAME = re.compile(r"(?:o|d|de|di|da|mc|mac)['’]\w{2,}")
