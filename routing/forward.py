@@ -10,6 +10,7 @@ else is final.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import struct
@@ -83,6 +84,16 @@ class StreamAnswer:
         tail = list(self.parser.close())
         if tail:
             yield tail
+
+    async def drain(self, seconds: float = 0.5) -> None:
+        """Read what follows [DONE] (the end of the HTTP body) so the connection can be reused.
+
+        A response that is closed unread costs a new TCP connection on the next request.
+        """
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(seconds):
+                async for _ in self.chunks:
+                    pass
 
     async def aclose(self) -> None:
         release, self._release = self._release, None

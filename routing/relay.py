@@ -199,6 +199,8 @@ async def relay_stream(
             if held["choices"]:
                 yield emit(held)
         yield DONE_EVENT
+        if out.done:
+            await answer.drain()  # after the client has its [DONE]: keeps the connection alive
     except (
         httpx.TransportError,
         TimeoutError,
