@@ -276,7 +276,7 @@ def lowercase_given(word: str) -> bool:
             return base not in AMBIGUOUS  # "бұл арман" (this is a dream) is not a name
         if flags & SHAPE:
             return True
-        return "Name" in _morph.parse(low)[0].tag and not flags & AMBIG
+        return "Name" in _morph.parse(low)[0].tag  # "лена": a name first, the river second
     return not flags & AMBIG  # "will", "grace" in English chat are words
 
 
