@@ -312,6 +312,37 @@ def _title_case_line(text: str, pos: int, cache: dict[int, bool]) -> bool:
     return cache[start]
 
 
+# Names in capitals, as in forms and bank documents: "ИВАНОВ ИВАН ИВАНОВИЧ", "KOWALSKI, ANNA".
+_CAPS_WORD = rf"[{_UP}]{{2,}}(?:['’][{_UP}]{{2,}})?"
+_CAPS = re.compile(
+    rf"(?<![\w\-])({_CAPS_WORD})(,?[ \u00a0]+)({_CAPS_WORD})(?:[ \u00a0]+({_CAPS_WORD}))?(?![\w\-])"
+)
+
+
+def _capitals(doc: Doc, out: list[RecognizerResult]) -> None:
+    text = doc.text
+    taken = [(r.start, r.end) for r in out]
+    for m in _CAPS.finditer(text):
+        if "," in m.group(2) and m.group(4):
+            continue  # "SMITH, JOHN" only as a pair
+        groups = [g for g in (1, 3, 4) if m.group(g)]
+        run = []
+        for g in groups:
+            word = m.group(g)
+            flags = lex.classify(word[0] + word[1:].lower())
+            if flags & lex.STOP:
+                break
+            run.append((m.start(g), m.end(g), flags))
+        else:
+            if not any(f & (lex.FIRST | lex.PATR) for _, _, f in run):
+                continue
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            score = _score(doc, run, NO_TITLE)
+            if score >= SCORE_SINGLE:
+                out.append(result("PERSON", m.start(), m.end(), score))
+
+
 class PersonRecognizer(Recognizer):
     ENTITIES = ("PERSON",)
 
@@ -326,6 +357,7 @@ class PersonRecognizer(Recognizer):
         if rejected and out:
             _coordinated(doc, out, rejected)
         _lowercase(doc, out)
+        _capitals(doc, out)
         return out
 
     def _sequence(
