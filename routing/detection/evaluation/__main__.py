@@ -63,6 +63,7 @@ def run(out: list[str]) -> bool:
     out.append("")
     out.append("Held-out PERSON set by a second author (heldout_person.jsonl; see heldout.py)")
     heldout.report(out, detector)
+    heldout.report(out, detector, round_=2)
     checks = [
         ("checksummed ids", tally.get(BASE_KINDS, "all", CHECKSUMMED), 0.99, 0.99),
         ("email/phone/IP/secrets", tally.get(BASE_KINDS, "all", CONTACTS), 0.97, 0.97),
