@@ -107,6 +107,11 @@ async def _restore_chunk(
                     key = (index, "tool", call.get("index", 0))
                     keys.add(key)
                     function["arguments"] = restorer.feed(key, function["arguments"])
+            legacy = delta.get("function_call")  # pre-tools clients still stream this shape
+            if isinstance(legacy, dict) and isinstance(legacy.get("arguments"), str):
+                key = (index, "function_call")
+                keys.add(key)
+                legacy["arguments"] = restorer.feed(key, legacy["arguments"])
         if choice.get("finish_reason") is not None:
             out.finished = True
             await _flush_choice(choice, index, restorer, scanner, out)
@@ -133,6 +138,9 @@ async def _flush_choice(
             delta.setdefault("tool_calls", []).append(
                 {"index": key[2], "function": {"arguments": held}}
             )
+        elif key[1] == "function_call":
+            legacy = delta.setdefault("function_call", {})
+            legacy["arguments"] = (legacy.get("arguments") or "") + held
         else:
             delta[key[1]] = (delta.get(key[1]) or "") + held
 
