@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from routing.policy.document import Policy, parse_policy
 from routing.policy.stamp import policy_stamp, policy_stamp_forget
@@ -94,6 +95,10 @@ def _refresh() -> ActivePolicy:
             _cache.current = None
             _cache.failure = "" if isinstance(exc, _NothingPublished) else str(exc)
             _cache.failed_at = time.monotonic()
+            if not isinstance(exc, _NothingPublished) and not connection.in_atomic_block:
+                # The refresh runs on a long-lived thread: drop its connection so the retry a
+                # second later opens a fresh one instead of failing on a dead socket for good.
+                connection.close()
             raise
         _cache.failure = ""
         _cache.checked_at = time.monotonic()
