@@ -22,7 +22,7 @@ AUDITOR = "auditor"
 
 # "app_label.codename" patterns (fnmatch) granted to each group.
 ROLE_RULES: dict[str, tuple[str, ...]] = {
-    ADMIN: ("keys.*", "routing.*", "audit.view_*", "audit.export_*", "auth.*", "authtoken.*"),
+    ADMIN: ("keys.*", "routing.*", "audit.view_*", "audit.export_*", "auth.*"),
     COMPLIANCE_OFFICER: (
         "routing.*",
         "keys.view_team",

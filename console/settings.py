@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
-    "rest_framework.authtoken",  # admin API tokens for automation (console.permissions)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "console",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import ChangeEvent
+from console import tokens
 from keys.models import ApiKey, Team
 from tests.conftest import PERSONAS
 from tests.factories import issue_key
@@ -134,18 +134,20 @@ def test_team_lead_cannot_raise_team_limits(world, api_for):
 
 def test_admin_token_authenticates_automation(world, user_for):
     admin = user_for("admin")
-    token = Token.objects.create(user=admin)
+    _token, secret = tokens.api_token_create(user=admin, name="ci", actor=admin)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     response = client.post("/api/keys/", {"team": "payments", "name": "ci"}, format="json")
     assert response.status_code == 201
     assert ChangeEvent.objects.filter(actor=admin, target_type="keys.ApiKey").exists()
 
 
 def test_token_of_a_non_admin_is_refused(world, user_for):
-    token = Token.objects.create(user=user_for("team_lead"))
+    admin = user_for("admin")
+    _token, secret = tokens.api_token_create(user=admin, name="ci", actor=None)
+    admin.groups.clear()  # no longer an admin: the token stops working at once
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     assert client.get("/api/keys/").status_code in {401, 403}
 
 
