@@ -193,6 +193,35 @@ def _bulk_insert(records: list[AuditRecord]) -> None:
 _inserts = _Inserts()
 
 
+def _new_record(
+    *,
+    caller: Caller,
+    endpoint: str,
+    model_requested: str,
+    stream: bool,
+    route: str,
+    policy_version: int | None,
+    entities: dict[str, int] | None,
+    categories: list[str] | None,
+    **outcome: Any,
+) -> AuditRecord:
+    """The fields every record starts with (who, what, under which policy), plus `outcome`."""
+    return AuditRecord(
+        team=caller.team,
+        team_id=caller.team_id,
+        key_prefix=caller.key_prefix,
+        end_user=caller.end_user,
+        endpoint=endpoint,
+        model_requested=model_requested[:200],
+        route=route,
+        policy_version=policy_version,
+        stream=stream,
+        entities=entities or {},
+        categories=categories or [],
+        **outcome,
+    )
+
+
 async def open_record(
     *,
     caller: Caller,
@@ -205,19 +234,16 @@ async def open_record(
     categories: list[str] | None = None,
 ) -> uuid.UUID:
     """Insert the record before anything is forwarded. Raises on failure: the caller refuses."""
-    record = AuditRecord(
-        timestamp=timezone.now(),
-        team=caller.team,
-        team_id=caller.team_id,
-        key_prefix=caller.key_prefix,
-        end_user=caller.end_user,
+    record = _new_record(
+        caller=caller,
         endpoint=endpoint,
-        model_requested=model_requested[:200],
+        model_requested=model_requested,
+        stream=stream,
         route=route,
         policy_version=policy_version,
-        stream=stream,
-        entities=entities or {},
-        categories=categories or [],
+        entities=entities,
+        categories=categories,
+        timestamp=timezone.now(),
     )
     await _inserts.insert(record)
     return record.id
@@ -239,20 +265,17 @@ async def write_final(
 ) -> uuid.UUID:
     """A finished record, in one insert: a request refused before forwarding, or /v1/models."""
     now = timezone.now()
-    record = AuditRecord(
-        timestamp=now,
-        completed_at=now,
-        team=caller.team,
-        team_id=caller.team_id,
-        key_prefix=caller.key_prefix,
-        end_user=caller.end_user,
+    record = _new_record(
+        caller=caller,
         endpoint=endpoint,
-        model_requested=model_requested[:200],
+        model_requested=model_requested,
+        stream=stream,
         route=route,
         policy_version=policy_version,
-        stream=stream,
-        entities=entities or {},
-        categories=categories or [],
+        entities=entities,
+        categories=categories,
+        timestamp=now,
+        completed_at=now,
         status_code=status_code,
         error_code=error_code,
         latency_ms=round(latency_ms, 3),
