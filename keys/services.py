@@ -71,6 +71,16 @@ def team_create(
     return team
 
 
+def _record_update(*, actor: Actor, target: Team | ApiKey, before: dict[str, Any]) -> None:
+    """One change event and a version bump for proxies, only when something really changed."""
+    after = target.audit_snapshot()
+    if after != before:
+        change_event_record(
+            actor=actor, action=ChangeEvent.Action.UPDATE, target=target, before=before, after=after
+        )
+        transaction.on_commit(keys_version_bump)
+
+
 @transaction.atomic
 def team_update(
     *,
@@ -103,12 +113,7 @@ def team_update(
         team.leads.set(list(leads))
     if members is not UNSET:
         team.members.set(list(members))
-    after = team.audit_snapshot()
-    if after != before:
-        change_event_record(
-            actor=actor, action=ChangeEvent.Action.UPDATE, target=team, before=before, after=after
-        )
-        transaction.on_commit(keys_version_bump)
+    _record_update(actor=actor, target=team, before=before)
     return team
 
 
@@ -208,12 +213,7 @@ def key_update(
         monthly_budget_usd=key.monthly_budget_usd,
     )
     _save_unique(key, field="name", message=f"Team {key.team.slug} already has that key name.")
-    after = key.audit_snapshot()
-    if after != before:
-        change_event_record(
-            actor=actor, action=ChangeEvent.Action.UPDATE, target=key, before=before, after=after
-        )
-        transaction.on_commit(keys_version_bump)
+    _record_update(actor=actor, target=key, before=before)
     return key
 
 

@@ -236,16 +236,26 @@ def policy_publish(*, draft: PolicyVersion, actor: Actor, comment: str) -> Polic
     return draft
 
 
-@transaction.atomic
-def policy_approve(*, draft: PolicyVersion, actor: Actor, content_hash_seen: str) -> PolicyVersion:
-    """A second officer approves exactly the content they reviewed; it goes live."""
+def _pending_for_review(
+    draft: PolicyVersion, actor: Actor, *, author_refusal: str
+) -> PolicyVersion:
+    """The draft, locked, if it waits for approval and `actor` is not its author (maker-checker)."""
     draft = PolicyVersion.objects.select_for_update().get(pk=draft.pk)
     if draft.state != PolicyVersion.State.PENDING:
         raise WorkflowError("this draft is not waiting for approval")
     if actor is None or draft.author_id == actor.pk:
-        raise WorkflowError(
-            "a different officer must approve: the author cannot approve their own draft"
-        )
+        raise WorkflowError(author_refusal)
+    return draft
+
+
+@transaction.atomic
+def policy_approve(*, draft: PolicyVersion, actor: Actor, content_hash_seen: str) -> PolicyVersion:
+    """A second officer approves exactly the content they reviewed; it goes live."""
+    draft = _pending_for_review(
+        draft,
+        actor,
+        author_refusal="a different officer must approve: the author cannot approve their own draft",
+    )
     if draft.content_hash != content_hash_seen:
         raise WorkflowError("the draft changed since you reviewed it: review it again")
     parse_policy(draft.document)
@@ -260,11 +270,9 @@ def policy_approve(*, draft: PolicyVersion, actor: Actor, content_hash_seen: str
 @transaction.atomic
 def policy_reject(*, draft: PolicyVersion, actor: Actor, reason: str) -> PolicyVersion:
     """Send a pending draft back to its author, editable again, with the reason shown."""
-    draft = PolicyVersion.objects.select_for_update().get(pk=draft.pk)
-    if draft.state != PolicyVersion.State.PENDING:
-        raise WorkflowError("this draft is not waiting for approval")
-    if actor is None or draft.author_id == actor.pk:
-        raise WorkflowError("a different officer must review the draft")
+    draft = _pending_for_review(
+        draft, actor, author_refusal="a different officer must review the draft"
+    )
     if not reason.strip():
         raise WorkflowError("a rejection needs a reason")
     before = draft.audit_snapshot()
