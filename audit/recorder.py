@@ -5,10 +5,12 @@ that insert fails the request fails (fail closed). `write_final` writes a finish
 insert (a request refused before forwarding, or /v1/models). `complete` queues the end-of-request
 fields, applied off the response path.
 
-All of it runs on long-lived database threads (`run_db`), never on a thread per request: inserts that arrive while the thread is busy go together in one multi-row INSERT, so
-the cost per record falls as concurrency rises and a request at low load waits for exactly one
-INSERT. No prompt, answer or detected value is ever passed here: only counts, types, names and
-the keyed hash of the caller's `user`.
+Inserts that arrive while a batch is being written go together in the next one (one
+statement, one commit), so the cost per record falls as concurrency rises and a request at low
+load waits for exactly one INSERT. On PostgreSQL the batches are written from the event loop
+(`audit.pg_writer`: no thread hop); elsewhere (SQLite in local mode) on long-lived database
+threads (`run_db`), never a thread per request. No prompt, answer or detected value is ever
+passed here: only counts, types, names and the keyed hash of the caller's `user`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit import sealing
+from audit import pg_writer, sealing
 from audit.models import AuditRecord
 
 logger = logging.getLogger("kordon.audit")
@@ -136,16 +138,19 @@ def end_user_hash(user: str) -> str:
     return hmac.new(key, user.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
 
 
+Row = dict[str, Any]  # one record's columns and values
+
+
 class _Inserts:
     """Groups records waiting to be inserted; each caller awaits its own record's commit."""
 
     def __init__(self) -> None:
-        self.pending: list[tuple[AuditRecord, asyncio.Future[None]]] = []
+        self.pending: list[tuple[Row, asyncio.Future[None]]] = []
         self.task: asyncio.Task[None] | None = None
 
-    async def insert(self, record: AuditRecord) -> None:
+    async def insert(self, row: Row) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.pending.append((record, future))
+        self.pending.append((row, future))
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._drain())
         await future
@@ -154,7 +159,7 @@ class _Inserts:
         while self.pending:
             batch, self.pending = self.pending, []
             try:
-                await run_db(_bulk_insert, [record for record, _ in batch])
+                await _write_inserts([row for row, _ in batch])
             except Exception as exc:
                 logger.error("audit insert failed (%d records): %s", len(batch), type(exc).__name__)
                 for _, future in batch:
@@ -166,34 +171,47 @@ class _Inserts:
                         future.set_result(None)
 
 
-def _bulk_insert(records: list[AuditRecord]) -> None:
-    """One multi-row INSERT statement (atomic on its own), values adapted by the model's fields.
+_FIELDS = AuditRecord._meta.concrete_fields
+_TABLE = AuditRecord._meta.db_table
+# Every column's default, computed once: a row starts as a copy (the list and dict defaults
+# are shared but never mutated; rows are only serialised).
+_DEFAULTS: Row = {f.column: f.get_default() for f in _FIELDS}
+_PG_INSERT = pg_writer.insert_sql(_TABLE, [f.column for f in _FIELDS])
+_PG_COMPLETE = pg_writer.update_sql(
+    _TABLE,
+    AuditRecord._meta.pk.column,  # type: ignore[union-attr]
+    [AuditRecord._meta.get_field(name).column for name in COMPLETION_FIELDS],  # type: ignore[union-attr]
+    # A record sealed as incomplete (open past the grace period) is immutable: skip its late
+    # completion instead of letting the trigger fail the other records of the batch.
+    only_if_null=AuditRecord._meta.get_field("seq").column,  # type: ignore[union-attr]
+)
 
-    Like bulk_create, without its per-call machinery (savepoints, batching, RETURNING), which
-    cost more than the insert itself on the request path.
-    """
-    meta = AuditRecord._meta
-    fields = meta.concrete_fields
+
+async def _write_inserts(rows: list[Row]) -> None:
+    if pg_writer.is_postgresql():
+        await pg_writer.lanes["request"].execute(
+            _PG_INSERT, rows, synchronous_commit=settings.KORDON_AUDIT_SYNC_COMMIT
+        )
+    else:
+        await run_db(_insert_rows, rows)
+
+
+def _insert_rows(rows: list[Row]) -> None:
+    """Other databases (SQLite in local mode): one INSERT per record, in one transaction,
+    values adapted by the model's own fields."""
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
-        f"VALUES {', '.join([row] * len(records))}"
-    )
-    params = [
-        f.get_db_prep_save(getattr(record, f.attname), connection)
-        for record in records
-        for f in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    columns = ", ".join(quote(f.column) for f in _FIELDS)
+    placeholders = ", ".join(["%s"] * len(_FIELDS))
+    sql = f"INSERT INTO {quote(_TABLE)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    params = [[f.get_db_prep_save(row[f.column], connection) for f in _FIELDS] for row in rows]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 _inserts = _Inserts()
 
 
-def _new_record(
+def _new_row(
     *,
     caller: Caller,
     endpoint: str,
@@ -204,9 +222,11 @@ def _new_record(
     entities: dict[str, int] | None,
     categories: list[str] | None,
     **outcome: Any,
-) -> AuditRecord:
+) -> Row:
     """The fields every record starts with (who, what, under which policy), plus `outcome`."""
-    return AuditRecord(
+    row = dict(_DEFAULTS)
+    row.update(
+        id=uuid.uuid4(),
         team=caller.team,
         team_id=caller.team_id,
         key_prefix=caller.key_prefix,
@@ -220,6 +240,7 @@ def _new_record(
         categories=categories or [],
         **outcome,
     )
+    return row
 
 
 async def open_record(
@@ -234,7 +255,7 @@ async def open_record(
     categories: list[str] | None = None,
 ) -> uuid.UUID:
     """Insert the record before anything is forwarded. Raises on failure: the caller refuses."""
-    record = _new_record(
+    row = _new_row(
         caller=caller,
         endpoint=endpoint,
         model_requested=model_requested,
@@ -245,8 +266,8 @@ async def open_record(
         categories=categories,
         timestamp=timezone.now(),
     )
-    await _inserts.insert(record)
-    return record.id
+    await _inserts.insert(row)
+    return row["id"]
 
 
 async def write_final(
@@ -265,7 +286,7 @@ async def write_final(
 ) -> uuid.UUID:
     """A finished record, in one insert: a request refused before forwarding, or /v1/models."""
     now = timezone.now()
-    record = _new_record(
+    row = _new_row(
         caller=caller,
         endpoint=endpoint,
         model_requested=model_requested,
@@ -280,12 +301,12 @@ async def write_final(
         error_code=error_code,
         latency_ms=round(latency_ms, 3),
     )
-    await _inserts.insert(record)
-    return record.id
+    await _inserts.insert(row)
+    return row["id"]
 
 
 class _Completions:
-    """Applies queued completions in batches on the database thread, one transaction each."""
+    """Applies queued completions in batches, one statement or transaction each."""
 
     def __init__(self) -> None:
         self.pending: list[tuple[uuid.UUID, dict[str, Any]]] = []
@@ -305,7 +326,7 @@ class _Completions:
                 batch, self.pending = self.pending, []
                 for attempt in range(COMPLETE_RETRIES):
                     try:
-                        await run_db(_apply, batch, background=True)
+                        await apply_completions(batch)
                         break
                     except Exception as exc:
                         logger.error(
@@ -319,7 +340,22 @@ class _Completions:
             self.idle.set()
 
 
-def _apply(batch: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+Completions = list[tuple[uuid.UUID, dict[str, Any]]]
+
+
+async def apply_completions(batch: Completions) -> None:
+    """Write one batch of completions: one UPDATE on PostgreSQL (from the event loop), one
+    transaction of UPDATEs elsewhere; then seal inline where no beat runs (local mode)."""
+    if pg_writer.is_postgresql():
+        rows = [{"id": record_id, **values} for record_id, values in batch]
+        await pg_writer.lanes["background"].execute(_PG_COMPLETE, rows, synchronous_commit=False)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            await run_db(_seal_inline, background=True)
+    else:
+        await run_db(_apply, batch, background=True)
+
+
+def _apply(batch: Completions) -> None:
     """One UPDATE statement run for every record of the batch, in one transaction.
 
     A prepared executemany instead of a queryset per record: the ORM's per-query work would
@@ -343,6 +379,10 @@ def _apply(batch: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+    _seal_inline()
+
+
+def _seal_inline() -> None:
     # Without Celery beat (local mode) nothing else seals completed records; throttled, no-op
     # when a broker runs the sealer. A sealing failure is not a completion failure.
     try:
