@@ -190,7 +190,9 @@ _PG_COMPLETE = pg_writer.update_sql(
 async def _write_inserts(rows: list[Row]) -> None:
     if pg_writer.is_postgresql():
         await pg_writer.lanes["request"].execute(
-            _PG_INSERT, rows, synchronous_commit=settings.KORDON_AUDIT_SYNC_COMMIT
+            _PG_INSERT,
+            (pg_writer.rows_json(rows),),
+            synchronous_commit=settings.KORDON_AUDIT_SYNC_COMMIT,
         )
     else:
         await run_db(_insert_rows, rows)
@@ -348,7 +350,8 @@ async def apply_completions(batch: Completions) -> None:
     transaction of UPDATEs elsewhere; then seal inline where no beat runs (local mode)."""
     if pg_writer.is_postgresql():
         rows = [{"id": record_id, **values} for record_id, values in batch]
-        await pg_writer.lanes["background"].execute(_PG_COMPLETE, rows, synchronous_commit=False)
+        params = (pg_writer.rows_json(rows), [record_id for record_id, _ in batch])
+        await pg_writer.lanes["background"].execute(_PG_COMPLETE, params, synchronous_commit=False)
         if settings.CELERY_TASK_ALWAYS_EAGER:
             await run_db(_seal_inline, background=True)
     else:
