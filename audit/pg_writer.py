@@ -65,12 +65,19 @@ def update_sql(table: str, key: str, columns: list[str], only_if_null: str) -> s
     )
 
 
+# A write that takes longer fails (the request is refused, fail closed) instead of holding the
+# proxy's requests behind a stuck database; connecting has its own, shorter bound.
+WRITE_TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def _connect_params() -> dict[str, Any]:
     """Django's own connection parameters (the test database's name in tests), minus its
     sync-only parts: the cursor class and the adapters context."""
     params = connections["default"].get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
+    params.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
     return params
 
 
@@ -83,26 +90,40 @@ class Lane:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
 
-    async def _connection(self, synchronous_commit: bool) -> psycopg.AsyncConnection[Any]:
-        if self._conn is None or self._conn.closed:
-            conn = await psycopg.AsyncConnection.connect(**_connect_params(), autocommit=True)
-            if not synchronous_commit:
-                await conn.execute("SET synchronous_commit TO off")
-            self._conn = conn
-        return self._conn
+    async def _connect(self, synchronous_commit: bool) -> psycopg.AsyncConnection[Any]:
+        conn = await psycopg.AsyncConnection.connect(**_connect_params(), autocommit=True)
+        if not synchronous_commit:
+            await conn.execute("SET synchronous_commit TO off")
+        self._conn = conn
+        return conn
 
     async def execute(self, sql: str, params: tuple[Any, ...], *, synchronous_commit: bool) -> None:
+        """Run one statement; raises when it cannot be written (the caller fails closed).
+
+        A kept connection that the server dropped (restart, idle timeout, failover) is replaced
+        and the statement sent once more: ids are made here, so a statement that did commit
+        before the connection broke can only fail the second time, never write twice.
+        """
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a connection and a lock belong to one event loop
             self._conn, self._lock, self._loop = None, asyncio.Lock(), loop
         assert self._lock is not None  # noqa: S101
         async with self._lock:
             try:
-                conn = await self._connection(synchronous_commit)
-                await conn.execute(sql, params, prepare=True)
+                async with asyncio.timeout(WRITE_TIMEOUT_SECONDS):
+                    conn = self._conn
+                    if conn is not None and not conn.closed:
+                        try:
+                            await conn.execute(sql, params, prepare=True)
+                            return
+                        except psycopg.OperationalError:
+                            logger.warning("audit %s connection lost; reconnecting", self.name)
+                            await self.reset()
+                    conn = await self._connect(synchronous_commit)
+                    await conn.execute(sql, params, prepare=True)
             except BaseException:
-                # Never keep a connection that may be broken or mid-statement (a cancelled
-                # await): the next batch reconnects.
+                # Never keep a connection that may be broken or mid-statement (a timeout or a
+                # cancelled await): the next batch reconnects.
                 await self.reset()
                 raise
 

@@ -15,7 +15,7 @@ import os
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 from routing.detection.custom import CustomCategory, CustomMatchers
-from routing.detection.engine import ENTITIES, Detector, get_detector
+from routing.detection.engine import ENTITIES, Detector, detector_ready, get_detector
 from routing.detection.errors import DetectionError, PatternError
 
 __all__ = [
@@ -25,5 +25,6 @@ __all__ = [
     "DetectionError",
     "Detector",
     "PatternError",
+    "detector_ready",
     "get_detector",
 ]

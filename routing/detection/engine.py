@@ -178,6 +178,11 @@ _detector: Detector | None = None
 _lock = threading.Lock()
 
 
+def detector_ready() -> bool:
+    """Whether the process-wide detector is built (so using it costs no start-up work)."""
+    return _detector is not None
+
+
 def get_detector() -> Detector:
     """The process-wide detector, built once and warmed up. Never reaches the network."""
     global _detector
