@@ -13,8 +13,9 @@ import asyncio
 import httpx
 import openai
 import pytest
+from django.db import connection
 
-from audit import pg_writer
+from audit import pg_writer, recorder
 from routing import proxy
 from routing.detection import engine
 from tests.routing.conftest import issue_key, proxy_policy, publish
@@ -28,6 +29,10 @@ def broken_detector(monkeypatch):
         raise RuntimeError("recognizer crashed")
 
     monkeypatch.setattr(engine.Detector, "detect", detect)
+
+
+def _close_connection() -> None:
+    connection.close()  # resolved in the calling thread: that thread's own connection
 
 
 async def _call(secret: str, text: str) -> openai.APIStatusError:
@@ -47,6 +52,8 @@ async def _call(secret: str, text: str) -> openai.APIStatusError:
     finally:
         for lane in pg_writer.lanes.values():  # this event loop's connections
             await lane.reset()
+        for background in (False, True):  # and the database threads' (key loads)
+            await recorder.run_db(_close_connection, background=background)
 
 
 @pytest.mark.parametrize("size", ["short", "long"])
