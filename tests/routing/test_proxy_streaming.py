@@ -3,6 +3,7 @@ reloaded while the server runs."""
 
 from __future__ import annotations
 
+import copy
 import time
 
 import httpx
@@ -85,3 +86,28 @@ def test_client_giving_up_on_a_json_answer_is_audited(proxy):
         proxy.client(timeout=0.5).chat.completions.create(model="assistant", messages=MESSAGES)
     (record,) = proxy.records(1)
     assert (record.status_code, record.error_code) == (499, "client_disconnected")
+
+
+def test_a_stream_is_cut_when_the_backends_total_timeout_passes(proxy):
+    document = copy.deepcopy(proxy.document)
+    cloud = next(b for b in document["backends"] if b["name"] == "cloud")
+    cloud["timeouts"] = {"connect": 2, "first_byte": 3, "total": 1.5}
+    publish(document, comment="short total timeout")
+    time.sleep(1.2)  # the live server re-reads the policy stamp at most once a second
+    proxy.up.cloud.mode = "slow"
+    proxy.up.cloud.chunk_delay = 0.3
+    proxy.up.cloud.stream_pieces = 30  # about 9 s: every chunk is on time, the whole is not
+    started = time.monotonic()
+    stream = proxy.client().chat.completions.create(
+        model="assistant", messages=MESSAGES, stream=True
+    )
+    received = []
+    with pytest.raises(openai.APIError) as caught:
+        for chunk in stream:
+            received.append(chunk)
+    elapsed = time.monotonic() - started
+    assert "failed while streaming" in str(caught.value)
+    assert received  # what arrived in time was delivered
+    assert 1.5 <= elapsed < 3.0  # cut at the first chunk after the deadline
+    (record,) = proxy.records(1)
+    assert (record.status_code, record.error_code) == (502, "upstream_error")
