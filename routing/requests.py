@@ -8,6 +8,7 @@ messages never echo the input.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,6 +18,10 @@ from routing.errors import InvalidRequest, PayloadTooLarge
 
 Endpoint = Literal["chat", "embeddings"]
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+# The model is the one caller-chosen string stored verbatim (audit `model_requested`).
+# PostgreSQL refuses a NUL in text, and a failed insert fails its whole batch, other callers'
+# records included; no model name needs any control character (C0, DEL, C1).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,8 @@ def _model(body: dict[str, Any]) -> str:
     model = body.get("model")
     if not isinstance(model, str) or not model.strip() or len(model) > 200:
         raise InvalidRequest("'model' must be a non-empty string.")
+    if CONTROL_CHARACTERS.search(model):
+        raise InvalidRequest("'model' must not contain control characters.")
     return model
 
 

@@ -3,6 +3,7 @@ forwarded, and an audit record for every request that passed authentication."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 
@@ -111,6 +112,14 @@ def test_expired_key_is_401(proxy, wait_until):
         (b'{"messages": [{"role": "user", "content": "hi"}]}', "missing model"),
         (b'{"model": "assistant"}', "missing messages"),
         (b'{"model": 42, "messages": [{"role": "user", "content": "hi"}]}', "model type"),
+        (
+            b'{"model": "assistant\\u0000", "messages": [{"role": "user", "content": "hi"}]}',
+            "NUL in model",
+        ),
+        (
+            b'{"model": "assis\\ntant", "messages": [{"role": "user", "content": "hi"}]}',
+            "newline in model",
+        ),
         (b'{"model": "assistant", "messages": "hi"}', "messages type"),
         (b'{"model": "assistant", "messages": []}', "no messages"),
         (b'{"model": "assistant", "messages": [{"content": "hi"}]}', "missing role"),
@@ -133,6 +142,31 @@ def test_bad_bodies_are_400_audited_and_not_forwarded(proxy, raw, case):
     (record,) = proxy.records(1)
     assert (record.status_code, record.error_code) == (400, "invalid_request_error")
     assert response.headers["x-request-id"] == str(record.id)
+
+
+def test_a_hostile_model_cannot_fail_other_callers_requests(proxy):
+    # Audit inserts arriving together go in one statement: one unstorable record would sink
+    # every record of its batch. A NUL in the model is refused before any record is written.
+    async def run():
+        client = proxy.aclient()
+        calls = [
+            client.chat.completions.create(
+                model="assistant\u0000" if i % 6 == 0 else "assistant", messages=MESSAGES
+            )
+            for i in range(30)
+        ]
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        await client.close()
+        return results
+
+    results = asyncio.run(run())
+    hostile, others = results[::6], [r for i, r in enumerate(results) if i % 6]
+    assert all(isinstance(r, openai.BadRequestError) for r in hostile), hostile
+    assert all(r.choices[0].message.content == "hello there" for r in others), others
+    assert len(proxy.up.cloud.requests) == len(others)
+    records = proxy.records(30)
+    assert sorted(r.status_code for r in records) == [200] * 25 + [400] * 5
+    assert {r.model_requested for r in records} == {"assistant", ""}
 
 
 def test_bad_embeddings_input_is_400(proxy):
