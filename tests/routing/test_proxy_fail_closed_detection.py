@@ -13,7 +13,8 @@ import asyncio
 import httpx
 import openai
 import pytest
-from django.db import connection
+from django.core import signals
+from django.db import close_old_connections, connection
 
 from audit import pg_writer, recorder
 from routing import proxy
@@ -74,10 +75,14 @@ def test_a_failing_detector_refuses_and_forwards_nothing(
         1 if size == "short" else 2 * proxy.INLINE_SCAN_MAX_BYTES // 40
     )
 
-    # The event loop must find no open connection of this thread: Django's end-of-request
-    # signal would otherwise touch it from async code (the server's loop thread has none).
+    # Django's end-of-request signal checks this thread's test connections, which a server's
+    # event loop thread never has; in-process it would touch them from async code.
     connection.close()
-    error = asyncio.run(_call(secret, text))
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        error = asyncio.run(_call(secret, text))
+    finally:
+        signals.request_finished.connect(close_old_connections)
 
     assert error.status_code == 503
     assert error.body["code"] == "no_compliant_backend"
