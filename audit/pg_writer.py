@@ -3,7 +3,8 @@
 The recorder's batches are written here when the database is PostgreSQL. Each lane (`request`:
 inserts a request waits on; `background`: completions after the answer) has one psycopg
 `AsyncConnection` of its own, opened on first use and dropped after any error, so the next batch
-reconnects. A batch is one statement with one JSON parameter (`jsonb_populate_recordset`): the
+reconnects. A batch is one statement whose rows travel as one JSON parameter (`jsonb_populate_recordset`;
+completions add their keys as an array): the
 statement's text is the same for every batch size, psycopg prepares it once, and the work per
 record is one orjson serialisation instead of adapting some thirty parameters. One statement is
 atomic on its own: a batch lands whole or not at all.
