@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from keys.models import Team
 
-ALIAS_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
-TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+ALIAS_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}\Z")
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}\Z")  # \Z: `$` passes a trailing newline
 MAX_BUDGET = Decimal("99999999.9999")  # max_digits=12, decimal_places=4
 
 

@@ -28,9 +28,13 @@ WHEN_KEYS = ("categories_any", "categories_none", "teams", "models", "key_tags")
 DEFAULT_TIMEOUTS = {"connect": 5.0, "first_byte": 60.0, "total": 600.0}
 ECHO_URL = "echo://"
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?$")
+# `\Z`, not `$`: `$` also matches before a trailing newline, which would let "name\n" through.
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}\Z")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
+_URL = re.compile(r"^https?://[^\s/?#]+(?:[/?#]\S*)?\Z")
+# What a key may list as an allowed model (keys.validation.ALIAS_RE): Ollama's `qwen2.5:7b` and
+# Hugging Face's `org/model` are common aliases.
+_ALIAS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}\Z")
 # Secrets pasted where the variable's name belongs: refuse them rather than store them.
 _KEY_LOOKALIKES = ("sk_", "ghp_", "gho_", "github_pat_", "xox", "akia", "asia", "aiza")
 _MAX_PATTERNS = 100
@@ -249,8 +253,12 @@ def _backend(raw: Any, path: str, errors: _Errors) -> Backend | None:
     else:
         for alias, upstream in raw_models.items():
             mpath = _join(_join(path, "models"), str(alias))
-            if not isinstance(alias, str) or not _SLUG.match(alias.lower()) or "/" in alias:
-                errors.add(mpath, "alias must be letters, digits, '-', '_' or '.'")
+            if not isinstance(alias, str) or not _ALIAS.match(alias):
+                errors.add(
+                    mpath,
+                    "alias must start with a letter or digit and use only letters, digits, "
+                    "'.', '_', ':', '/' or '-' (at most 100 characters)",
+                )
             elif not isinstance(upstream, str) or not upstream.strip():
                 errors.add(mpath, "must be the upstream model's name")
             else:
@@ -396,7 +404,7 @@ def _route(
             errors.add(_join(_join(path, "when.models"), i), f"no backend serves alias {alias!r}")
     bpath = _join(path, "backends")
     names = _strings(data.get("backends"), bpath, errors)
-    if "backends" not in data:
+    if data.get("backends") is None:
         errors.add(bpath, "required: an ordered, non-empty list of backend names")
     elif not names and isinstance(data["backends"], list) and not data["backends"]:
         errors.add(bpath, "must list at least one backend")
@@ -438,7 +446,7 @@ def parse_policy(doc: Any) -> Policy:
     if not isinstance(doc, Mapping):
         raise PolicyInvalid([("document", "must be a mapping with version, backends and routes")])
     data = _mapping(doc, "", errors, sections)
-    if data.get("version") != SCHEMA_VERSION or isinstance(data.get("version"), bool):
+    if type(data.get("version")) is not int or data["version"] != SCHEMA_VERSION:  # not 1.0, True
         errors.add("version", f"must be {SCHEMA_VERSION}")
 
     raw_backends = _list(data.get("backends"), "backends", errors)
@@ -499,7 +507,7 @@ def _names(items: list[Any]) -> list[str]:
 
 
 def _required(data: Mapping[str, Any], section: str, errors: _Errors) -> None:
-    if section not in data:
+    if data.get(section) is None:  # absent, or `backends:` left empty in YAML
         errors.add(section, "required")
     elif isinstance(data[section], list) and not data[section]:
         errors.add(section, "must list at least one entry")
@@ -519,7 +527,14 @@ def _single_owner(parsed: list[Category | None], errors: _Errors) -> None:
                 )
             owner.setdefault(entity, category.name)
         if category.is_custom:
-            owner.setdefault(category.custom_entity, category.name)
+            entity = category.custom_entity
+            if entity in owner:  # `p-x` and `p_x` both become P_X
+                errors.add(
+                    f"categories[{i}].name",
+                    f"its findings would be labelled {entity}, which category "
+                    f"{owner[entity]!r} already uses",
+                )
+            owner.setdefault(entity, category.name)
 
 
 def _compile_check(categories: tuple[Category, ...], errors: _Errors) -> None:

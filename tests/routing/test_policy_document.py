@@ -219,3 +219,60 @@ def test_huge_lists_are_refused_with_bounded_work():
     doc["categories"][4]["patterns"] = [rf"\bP{i}\b" for i in range(20_000)]
     errors = errors_of(doc)  # linear work: quadratic duplicate checks would take minutes here
     assert set(errors) == {"categories[4].patterns", "categories[4].terms"}
+
+
+def test_null_sections_and_null_route_backends_are_required():
+    doc = contract_doc()
+    doc["backends"] = None
+    doc["routes"] = None
+    assert errors_of(doc) == {"backends": "required", "routes": "required"}
+    doc = contract_doc()
+    doc["routes"][1]["backends"] = None
+    assert list(errors_of(doc)) == ["routes[1].backends"]
+
+
+@pytest.mark.parametrize("version", [1.0, True, "1"])
+def test_version_must_be_the_integer_one(version):
+    doc = contract_doc()
+    doc["version"] = version
+    assert list(errors_of(doc)) == ["version"]
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("backends[0].name", lambda d: d["backends"][0].update(name="kz-local\n")),
+        ("backends[0].base_url", lambda d: d["backends"][0].update(base_url="http://h/v1\n")),
+        ("backends[1].api_key_env", lambda d: d["backends"][1].update(api_key_env="CLOUD\n")),
+        (
+            "backends[0].models.assistant\n",
+            lambda d: d["backends"][0]["models"].update({"assistant\n": "m"}),
+        ),
+    ],
+)
+def test_a_trailing_newline_does_not_pass_as_part_of_a_name(path, where):
+    doc = contract_doc()
+    where(doc)
+    assert path in errors_of(doc)
+
+
+@pytest.mark.parametrize("alias", ["qwen2.5-7b", "qwen2.5:7b", "meta-llama/Llama-3.1-8B", "GPT_4o"])
+def test_model_aliases_accept_what_keys_accept(alias):
+    doc = contract_doc()
+    doc["backends"][0]["models"] = {alias: "upstream"}
+    assert alias in parse_policy(doc).aliases()
+
+
+@pytest.mark.parametrize("alias", ["-leading", "has space", "x" * 101, ""])
+def test_bad_model_aliases_are_refused_with_the_rule(alias):
+    doc = contract_doc()
+    doc["backends"][0]["models"] = {alias: "upstream"}
+    reason = errors_of(doc)[f"backends[0].models.{alias}"]
+    assert "'.'" in reason and "'/'" in reason
+
+
+def test_two_custom_categories_may_not_share_one_entity_label():
+    doc = contract_doc()
+    doc["categories"].append({"name": "internal_project", "terms": ["Kestrel"]})
+    reason = errors_of(doc)["categories[5].name"]
+    assert "INTERNAL_PROJECT" in reason and "internal-project" in reason
