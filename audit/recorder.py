@@ -142,33 +142,52 @@ Row = dict[str, Any]  # one record's columns and values
 
 
 class _Inserts:
-    """Groups records waiting to be inserted; each caller awaits its own record's commit."""
+    """Writes records a request waits on; each caller awaits its own record's commit.
 
-    def __init__(self) -> None:
+    Records wait together and go as one batch (one statement, one commit) on the next free
+    writer: with several writers a record that arrives while a batch is in flight goes out at
+    once instead of queueing behind it. Writes run in their own tasks, so a caller that is
+    cancelled (a client gone) never cuts a statement short and costs its lane a reconnect.
+    """
+
+    def __init__(self, writers: int) -> None:
         self.pending: list[tuple[Row, asyncio.Future[None]]] = []
-        self.task: asyncio.Task[None] | None = None
+        # A stack: the writer freed last (its connection warmest) goes first; writer 0 on top.
+        self.free = list(reversed(range(writers)))
+        self.starting = False  # a writer's task is scheduled and will take what is pending
+        self.tasks: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak references
 
     async def insert(self, row: Row) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
         self.pending.append((row, future))
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._drain())
+        if self.free and not self.starting:
+            self.starting = True
+            task = loop.create_task(self._drain(self.free.pop()))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         await future
 
-    async def _drain(self) -> None:
-        while self.pending:
-            batch, self.pending = self.pending, []
-            try:
-                await _write_inserts([row for row, _ in batch])
-            except Exception as exc:
-                logger.error("audit insert failed (%d records): %s", len(batch), type(exc).__name__)
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+    async def _drain(self, writer: int) -> None:
+        self.starting = False
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, []
+                try:
+                    await _write_inserts([row for row, _ in batch], writer)
+                except Exception as exc:
+                    logger.error(
+                        "audit insert failed (%d records): %s", len(batch), type(exc).__name__
+                    )
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                else:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_result(None)
+        finally:
+            self.free.append(writer)
 
 
 _FIELDS = AuditRecord._meta.concrete_fields
@@ -187,9 +206,9 @@ _PG_COMPLETE = pg_writer.update_sql(
 )
 
 
-async def _write_inserts(rows: list[Row]) -> None:
+async def _write_inserts(rows: list[Row], writer: int = 0) -> None:
     if pg_writer.is_postgresql():
-        await pg_writer.lanes["request"].execute(
+        await pg_writer.request_lanes[writer].execute(
             _PG_INSERT,
             (pg_writer.rows_json(rows),),
             synchronous_commit=settings.KORDON_AUDIT_SYNC_COMMIT,
@@ -210,7 +229,8 @@ def _insert_rows(rows: list[Row]) -> None:
         cursor.executemany(sql, params)
 
 
-_inserts = _Inserts()
+# PostgreSQL: one writer per request lane. SQLite takes one writer at a time: one batch.
+_inserts = _Inserts(pg_writer.REQUEST_LANES if pg_writer.is_postgresql() else 1)
 
 
 def _new_row(

@@ -179,3 +179,32 @@ def test_an_insert_the_database_refuses_fails_every_caller_of_its_batch():
 
     run(scenario)
     assert not AuditRecord.objects.filter(model_requested="m").exists()
+
+
+def test_a_record_arriving_while_a_batch_is_in_flight_goes_out_on_another_lane():
+    need("DATABASE_URL")
+    assert connection.vendor == "postgresql"
+
+    async def scenario() -> list[uuid.UUID]:
+        refused = asyncio.create_task(
+            recorder.open_record(
+                caller=CALLER,
+                endpoint="chat",
+                model_requested="refused",
+                stream=False,
+                policy_version=-1,  # the column's CHECK (>= 0) refuses it
+            )
+        )
+        await asyncio.sleep(0)  # its writer is now connecting on the first lane
+        await asyncio.sleep(0)
+        assert pg_writer.lanes["request"]._lock.locked()
+        # It does not wait behind that batch, and that batch's failure is not its own.
+        landed = await _open_many(1)
+        assert pg_writer.lanes["request-1"]._conn is not None
+        with pytest.raises(Exception):  # noqa: B017 - the driver's error class
+            await refused
+        return landed
+
+    ids = run(scenario)
+    assert AuditRecord.objects.filter(id__in=ids).count() == 1
+    assert not AuditRecord.objects.filter(model_requested="refused").exists()
