@@ -118,6 +118,9 @@ class _Pool:
     client: httpx.AsyncClient
     gate: asyncio.Semaphore
     api_key: str | None
+    # Each endpoint's absolute URL, parsed once: a relative path would be parsed and merged
+    # with the base URL again on every request.
+    urls: dict[str, httpx.URL]
 
 
 _pools: dict[tuple[Any, ...], _Pool] = {}
@@ -155,7 +158,10 @@ def _pool(backend: Backend) -> _Pool:
             trust_env=False,
         )
         api_key = os.environ.get(backend.api_key_env) if backend.api_key_env else None
-        pool = _Pool(client=client, gate=asyncio.Semaphore(cap), api_key=api_key)
+        urls = {
+            endpoint: client.base_url.join(path.lstrip("/")) for endpoint, path in PATHS.items()
+        }
+        pool = _Pool(client=client, gate=asyncio.Semaphore(cap), api_key=api_key, urls=urls)
         _pools[key] = pool
     return pool
 
@@ -208,7 +214,7 @@ async def send_json(backend: Backend, endpoint: Endpoint, body: dict[str, Any]) 
     try:
         async with asyncio.timeout(backend.total_timeout):
             response = await pool.client.post(
-                PATHS[endpoint], content=orjson.dumps(body), headers=headers
+                pool.urls[endpoint], content=orjson.dumps(body), headers=headers
             )
             raw = response.content
     except (httpx.TransportError, TimeoutError) as exc:
@@ -235,7 +241,7 @@ async def open_stream(backend: Backend, body: dict[str, Any]) -> StreamAnswer:
     headers = _headers(pool, backend, stream=True)
     await _acquire(pool, backend)
     request = pool.client.build_request(
-        "POST", PATHS["chat"], content=orjson.dumps(body), headers=headers
+        "POST", pool.urls["chat"], content=orjson.dumps(body), headers=headers
     )
     try:
         async with asyncio.timeout_at(deadline):

@@ -32,6 +32,7 @@ def test_json_chat_round_trip_with_headers_and_audit_record(proxy):
     assert record.latency_ms >= record.upstream_ms > 0
     # the upstream got the alias mapped to its model, and the backend's key from the env
     (sent,) = proxy.up.cloud.requests
+    assert sent["path"] == "/v1/chat/completions"  # the backend's base URL keeps its path
     assert sent["body"]["model"] == "gpt-4o-mini"
     assert sent["auth"] == "Bearer cloud-upstream-secret"
 
@@ -51,6 +52,8 @@ def test_streaming_chat_delivers_every_event(proxy):
     assert record.stream is True
     assert record.status_code == 200
     assert (record.prompt_tokens, record.completion_tokens) == (11, 7)
+    (sent,) = proxy.up.cloud.requests
+    assert sent["path"] == "/v1/chat/completions"
 
 
 def test_async_client_json_and_stream(proxy):
