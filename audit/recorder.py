@@ -206,7 +206,7 @@ _PG_COMPLETE = pg_writer.update_sql(
 )
 
 
-async def _write_inserts(rows: list[Row], writer: int = 0) -> None:
+async def _write_inserts(rows: list[Row], writer: int) -> None:
     if pg_writer.is_postgresql():
         await pg_writer.request_lanes[writer].execute(
             _PG_INSERT,

@@ -27,7 +27,8 @@ from routing.policy.document import Backend
 from routing.sse import SseEvent, SseParser
 
 Endpoint = Literal["chat", "embeddings"]
-PATHS: dict[str, str] = {"chat": "/chat/completions", "embeddings": "/embeddings"}
+# Relative to the backend's base URL (which keeps its own path, such as /v1).
+PATHS: dict[str, str] = {"chat": "chat/completions", "embeddings": "embeddings"}
 ECHO_URL = "echo://"
 DEFAULT_CAP = 1000  # connections per backend per process when the policy sets no cap
 
@@ -158,9 +159,7 @@ def _pool(backend: Backend) -> _Pool:
             trust_env=False,
         )
         api_key = os.environ.get(backend.api_key_env) if backend.api_key_env else None
-        urls = {
-            endpoint: client.base_url.join(path.lstrip("/")) for endpoint, path in PATHS.items()
-        }
+        urls = {endpoint: client.base_url.join(path) for endpoint, path in PATHS.items()}
         pool = _Pool(client=client, gate=asyncio.Semaphore(cap), api_key=api_key, urls=urls)
         _pools[key] = pool
     return pool
