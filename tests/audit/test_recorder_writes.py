@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import pg_writer, recorder, sealing
@@ -208,3 +208,29 @@ def test_a_record_arriving_while_a_batch_is_in_flight_goes_out_on_another_lane()
     ids = run(scenario)
     assert AuditRecord.objects.filter(id__in=ids).count() == 1
     assert not AuditRecord.objects.filter(model_requested="refused").exists()
+
+
+def test_completing_a_record_rewrites_no_index_entry_on_postgresql():
+    """The completion is a HOT update: no completion column is indexed and the page has room.
+
+    An index on any of them (or a full page) makes PostgreSQL write a new entry in every index
+    of the row on each completion: the database CPU the request path's inserts wait behind.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("HOT updates are PostgreSQL's")
+    ids = run(lambda: _open_many(3))
+    with transaction.atomic(), connection.cursor() as cursor:
+
+        def updates() -> tuple[int, int]:
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+                " WHERE relid = %s::regclass",
+                [AuditRecord._meta.db_table],
+            )
+            return cursor.fetchone() or (0, 0)
+
+        before = updates()
+        for k, record_id in enumerate(ids):
+            AuditRecord.objects.filter(id=record_id).update(**_completion(200 + k, "0.001"))
+        after = updates()
+    assert (after[0] - before[0], after[1] - before[1]) == (3, 3)  # 3 updates, all HOT
