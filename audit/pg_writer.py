@@ -1,9 +1,9 @@
 """Audit writes on PostgreSQL from the proxy's event loop: no thread hop, no GIL hand-off.
 
-The recorder's batches are written here when the database is PostgreSQL. Each lane (`request`
-lanes: inserts a request waits on, several at once; `background`: completions after the answer)
-has one psycopg `AsyncConnection` of its own, opened on first use and dropped after any error, so
-the next batch reconnects. A batch is one statement whose rows travel as one JSON parameter
+The recorder's writes go here when the database is PostgreSQL. Completions (after the answer)
+go in batches on the `background` lane: one psycopg `AsyncConnection`, opened on first use and
+dropped after any error, so the next batch reconnects. Inserts a request waits on are pipelined
+on a connection of their own (`audit.pg_pipeline`), one record per statement. A batch is one statement whose rows travel as one JSON parameter
 (`jsonb_populate_recordset`; completions add their keys as an array): the statement's text is the
 same for every batch size, psycopg prepares it once, and the work per record is one orjson
 serialisation instead of adapting some thirty parameters. One statement is atomic on its own: a
@@ -46,7 +46,7 @@ def insert_sql(table: str, columns: list[str]) -> str:
     names = ", ".join(f'"{c}"' for c in columns)
     return (
         f'INSERT INTO "{table}" ({names}) '  # noqa: S608 - names from the model, not input
-        f'SELECT {names} FROM jsonb_populate_recordset(NULL::"{table}", %s::jsonb)'
+        f'SELECT {names} FROM jsonb_populate_recordset(NULL::"{table}", $1::jsonb)'
     )
 
 
@@ -73,7 +73,7 @@ WRITE_TIMEOUT_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-def _connect_params() -> dict[str, Any]:
+def connect_params() -> dict[str, Any]:
     """Django's own connection parameters (the test database's name in tests), minus its
     sync-only parts: the cursor class and the adapters context."""
     params = connections["default"].get_connection_params()
@@ -93,7 +93,7 @@ class Lane:
         self._lock: asyncio.Lock | None = None
 
     async def _connect(self, synchronous_commit: bool) -> psycopg.AsyncConnection[Any]:
-        conn = await psycopg.AsyncConnection.connect(**_connect_params(), autocommit=True)
+        conn = await psycopg.AsyncConnection.connect(**connect_params(), autocommit=True)
         if not synchronous_commit:
             await conn.execute("SET synchronous_commit TO off")
         self._conn = conn
@@ -136,13 +136,9 @@ class Lane:
                 await conn.close()
 
 
-# Inserts a request waits on go out on up to this many connections at once: a record that
-# arrives while another batch is in flight is written at once instead of queueing behind it
-# (measured at 16 streams per worker: the insert a request waited for fell from 3.4 ms to about
-# 2.2 ms). Completions need no such hurry: one background lane.
-REQUEST_LANES = 3
-request_lanes = [Lane("request" if i == 0 else f"request-{i}") for i in range(REQUEST_LANES)]
-lanes = {lane.name: lane for lane in request_lanes} | {"background": Lane("background")}
+# Completions, after the answer: one background lane. (Inserts a request waits on are
+# pipelined: `audit.pg_pipeline`.)
+background = Lane("background")
 
 
 @functools.cache

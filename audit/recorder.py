@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit import pg_writer, sealing
+from audit import pg_pipeline, pg_writer, sealing
 from audit.models import AuditRecord
 
 logger = logging.getLogger("kordon.audit")
@@ -141,53 +141,37 @@ def end_user_hash(user: str) -> str:
 Row = dict[str, Any]  # one record's columns and values
 
 
-class _Inserts:
-    """Writes records a request waits on; each caller awaits its own record's commit.
+class _BatchedInserts:
+    """Other databases (SQLite in local mode): records wait together and go as one batch (one
+    transaction) on the database thread, one batch at a time; each caller awaits its own
+    record's commit. Writes run in their own task, so a cancelled caller never cuts one short."""
 
-    Records wait together and go as one batch (one statement, one commit) on the next free
-    writer: with several writers a record that arrives while a batch is in flight goes out at
-    once instead of queueing behind it. Writes run in their own tasks, so a caller that is
-    cancelled (a client gone) never cuts a statement short and costs its lane a reconnect.
-    """
-
-    def __init__(self, writers: int) -> None:
+    def __init__(self) -> None:
         self.pending: list[tuple[Row, asyncio.Future[None]]] = []
-        # A stack: the writer freed last (its connection warmest) goes first; writer 0 on top.
-        self.free = list(reversed(range(writers)))
-        self.starting = False  # a writer's task is scheduled and will take what is pending
-        self.tasks: set[asyncio.Task[None]] = set()  # held: the loop keeps only weak references
+        self.task: asyncio.Task[None] | None = None  # held: the loop keeps weak references
 
     async def insert(self, row: Row) -> None:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self.pending.append((row, future))
-        if self.free and not self.starting:
-            self.starting = True
-            task = loop.create_task(self._drain(self.free.pop()))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._drain())
         await future
 
-    async def _drain(self, writer: int) -> None:
-        self.starting = False
-        try:
-            while self.pending:
-                batch, self.pending = self.pending, []
-                try:
-                    await _write_inserts([row for row, _ in batch], writer)
-                except Exception as exc:
-                    logger.error(
-                        "audit insert failed (%d records): %s", len(batch), type(exc).__name__
-                    )
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                else:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_result(None)
-        finally:
-            self.free.append(writer)
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                await run_db(_insert_rows, [row for row, _ in batch])
+            except Exception as exc:
+                logger.error("audit insert failed (%d records): %s", len(batch), type(exc).__name__)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
 
 
 _FIELDS = AuditRecord._meta.concrete_fields
@@ -206,15 +190,31 @@ _PG_COMPLETE = pg_writer.update_sql(
 )
 
 
-async def _write_inserts(rows: list[Row], writer: int) -> None:
-    if pg_writer.is_postgresql():
-        await pg_writer.request_lanes[writer].execute(
+# PostgreSQL: each insert pipelined on the worker's own connection, sent at once.
+_pipelined = pg_pipeline.PipelinedWriter("request")
+_batched = _BatchedInserts()
+
+
+async def _insert(row: Row) -> None:
+    """Write one record before the request goes on; raises when it did not commit."""
+    if not pg_writer.is_postgresql():
+        await _batched.insert(row)
+        return
+    try:
+        await _pipelined.execute(
             _PG_INSERT,
-            (pg_writer.rows_json(rows),),
+            pg_writer.rows_json([row]).encode(),
             synchronous_commit=settings.KORDON_AUDIT_SYNC_COMMIT,
         )
-    else:
-        await run_db(_insert_rows, rows)
+    except Exception as exc:
+        logger.error("audit insert failed: %s", type(exc).__name__)
+        raise
+
+
+async def reset_connections() -> None:
+    """Close this event loop's audit connections (tests run one loop per scenario)."""
+    await _pipelined.reset()
+    await pg_writer.background.reset()
 
 
 def _insert_rows(rows: list[Row]) -> None:
@@ -227,10 +227,6 @@ def _insert_rows(rows: list[Row]) -> None:
     params = [[f.get_db_prep_save(row[f.column], connection) for f in _FIELDS] for row in rows]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, params)
-
-
-# PostgreSQL: one writer per request lane. SQLite takes one writer at a time: one batch.
-_inserts = _Inserts(pg_writer.REQUEST_LANES if pg_writer.is_postgresql() else 1)
 
 
 def _new_row(
@@ -288,7 +284,7 @@ async def open_record(
         categories=categories,
         timestamp=timezone.now(),
     )
-    await _inserts.insert(row)
+    await _insert(row)
     return row["id"]
 
 
@@ -323,7 +319,7 @@ async def write_final(
         error_code=error_code,
         latency_ms=round(latency_ms, 3),
     )
-    await _inserts.insert(row)
+    await _insert(row)
     return row["id"]
 
 
@@ -371,7 +367,7 @@ async def apply_completions(batch: Completions) -> None:
     if pg_writer.is_postgresql():
         rows = [{"id": record_id, **values} for record_id, values in batch]
         params = (pg_writer.rows_json(rows), [record_id for record_id, _ in batch])
-        await pg_writer.lanes["background"].execute(_PG_COMPLETE, params, synchronous_commit=False)
+        await pg_writer.background.execute(_PG_COMPLETE, params, synchronous_commit=False)
         if settings.CELERY_TASK_ALWAYS_EAGER:
             await run_db(_seal_inline, background=True)
     else:

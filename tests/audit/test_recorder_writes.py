@@ -1,7 +1,7 @@
 """The recorder's writes as the proxy makes them: batched inserts and completions, exact values.
 
-On PostgreSQL they go through `audit.pg_writer` (async connections on the event loop, one JSON
-parameter per batch); elsewhere through Django's connection on the database threads. Both must
+On PostgreSQL inserts are pipelined (`audit.pg_pipeline`) and completions batched
+(`audit.pg_writer`), one JSON parameter per statement, on the event loop; elsewhere through Django's connection on the database threads. Both must
 store exactly what the ORM would.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit import pg_writer, recorder, sealing
+from audit import pg_pipeline, recorder, sealing
 from audit.models import AuditRecord
 from tests.services import need
 
@@ -32,8 +32,7 @@ def run(scenario):
         try:
             return await scenario()
         finally:
-            for lane in pg_writer.lanes.values():
-                await lane.reset()
+            await recorder.reset_connections()
 
     return asyncio.run(wrapped())
 
@@ -153,13 +152,12 @@ def test_a_dropped_connection_is_replaced_without_failing_the_write():
 
     async def scenario() -> list[uuid.UUID]:
         first = await _open_many(1)
-        lane = pg_writer.lanes["request"]
-        assert lane._conn is not None
-        pid = lane._conn.info.backend_pid
-        # The server drops the lane's connection (a restart or an idle timeout would).
+        pid = recorder._pipelined.backend_pid
+        assert pid is not None
+        # The server drops the connection (a restart or an idle timeout would).
         await asyncio.to_thread(_terminate, pid)
         second = await _open_many(1)
-        assert lane._conn is not None and lane._conn.info.backend_pid != pid
+        assert recorder._pipelined.backend_pid not in (None, pid)
         return first + second
 
     ids = run(scenario)
@@ -181,11 +179,12 @@ def test_an_insert_the_database_refuses_fails_every_caller_of_its_batch():
     assert not AuditRecord.objects.filter(model_requested="m").exists()
 
 
-def test_a_record_arriving_while_a_batch_is_in_flight_goes_out_on_another_lane():
+def test_records_in_flight_together_commit_or_fail_each_on_its_own():
     need("DATABASE_URL")
     assert connection.vendor == "postgresql"
 
-    async def scenario() -> list[uuid.UUID]:
+    async def scenario() -> tuple[list[uuid.UUID], uuid.UUID]:
+        await _open_many(1)  # connected: what follows is pipelined on one connection
         refused = asyncio.create_task(
             recorder.open_record(
                 caller=CALLER,
@@ -195,18 +194,24 @@ def test_a_record_arriving_while_a_batch_is_in_flight_goes_out_on_another_lane()
                 policy_version=-1,  # the column's CHECK (>= 0) refuses it
             )
         )
-        await asyncio.sleep(0)  # its writer is now connecting on the first lane
-        await asyncio.sleep(0)
-        assert pg_writer.lanes["request"]._lock.locked()
-        # It does not wait behind that batch, and that batch's failure is not its own.
-        landed = await _open_many(1)
-        assert pg_writer.lanes["request-1"]._conn is not None
-        with pytest.raises(Exception):  # noqa: B017 - the driver's error class
+        gone = asyncio.create_task(
+            recorder.open_record(
+                caller=CALLER, endpoint="chat", model_requested="gone", stream=False
+            )
+        )
+        await asyncio.sleep(0)  # both sent
+        gone.cancel()  # its caller stops waiting: the statement still commits
+        # Sent behind them without waiting; neither the refusal nor the cancel is its own.
+        landed = await _open_many(2)
+        with pytest.raises(pg_pipeline.WriteRefused) as caught:
             await refused
-        return landed
+        assert "-1" not in str(caught.value)  # the server's primary message, never row data
+        return landed, len(recorder._pipelined._current.in_flight)
 
-    ids = run(scenario)
-    assert AuditRecord.objects.filter(id__in=ids).count() == 1
+    ids, left = run(scenario)
+    assert left == 0
+    assert AuditRecord.objects.filter(id__in=ids).count() == 2
+    assert AuditRecord.objects.filter(model_requested="gone").count() == 1
     assert not AuditRecord.objects.filter(model_requested="refused").exists()
 
 

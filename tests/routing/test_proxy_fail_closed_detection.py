@@ -16,7 +16,7 @@ import pytest
 from django.core import signals
 from django.db import close_old_connections, connection
 
-from audit import pg_writer, recorder
+from audit import recorder
 from routing import proxy
 from routing.detection import engine
 from tests.routing.conftest import issue_key, proxy_policy, publish
@@ -51,8 +51,7 @@ async def _call(secret: str, text: str) -> openai.APIStatusError:
                 )
             return caught.value
     finally:
-        for lane in pg_writer.lanes.values():  # this event loop's connections
-            await lane.reset()
+        await recorder.reset_connections()  # this event loop's connections
         for background in (False, True):  # and the database threads' (key loads)
             await recorder.run_db(_close_connection, background=background)
 
