@@ -21,6 +21,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.exception import convert_exception_to_response
 from django.urls import set_script_prefix
 
+from routing.sse import DONE_EVENT
+
 PROXY_PREFIX = "/v1/"
 
 Scope = dict[str, Any]
@@ -68,13 +70,15 @@ class ProxyHandler(ASGIHandler):
         """
         task = asyncio.current_task()
         assert task is not None  # noqa: S101 - always inside the server's task
-        state = {"finished": False, "aborted": False}
+        # finished: this request is done; answered: the client has the whole answer (uvicorn
+        # then reports a disconnect, which must not stop what the stream does after its end).
+        state = {"finished": False, "answered": False, "aborted": False}
 
         def on_listener_done(listener: asyncio.Task[None]) -> None:
             if listener.cancelled():
                 return
             gone = isinstance(listener.exception(), RequestAborted)
-            if gone and not state["finished"]:
+            if gone and not state["finished"] and not state["answered"]:
                 state["aborted"] = True
                 task.cancel()
 
@@ -83,7 +87,10 @@ class ProxyHandler(ASGIHandler):
         response = None
         try:
             response = await self.run_get_response(request)
-            await self.send_response(response, send)
+            if response.streaming:
+                await self._send_stream(response, send, state)
+            else:
+                await self.send_response(response, send)
         except asyncio.CancelledError:
             if not state["aborted"] or task.cancelling() > 1:
                 raise  # not (only) the client going away: the server is stopping
@@ -94,6 +101,39 @@ class ProxyHandler(ASGIHandler):
                 task.uncancel()
         if response is not None:
             response.close()
+
+    async def _send_stream(self, response: Any, send: Any, state: dict[str, bool]) -> None:
+        """Send an SSE relay's parts as they come; the part that ends with [DONE] ends the body.
+
+        Django sends every part with more_body and then an empty closing message: one more
+        write and one more wake-up of the client per answer, and the client would wait while
+        the relay reads the backend's last bytes after [DONE]. The relay's iterator still runs
+        to its end (it drains the backend and records the outcome); nothing after [DONE] is sent.
+        """
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": _encoded_headers(response),
+            }
+        )
+        async with contextlib.aclosing(aiter(response)) as parts:
+            async for part in parts:
+                if state["answered"]:
+                    continue
+                last = part.endswith(DONE_EVENT)
+                state["answered"] = last
+                await send({"type": "http.response.body", "body": part, "more_body": not last})
+        if not state["answered"]:  # a stream that ended without [DONE] (an error event)
+            await send({"type": "http.response.body"})
+
+
+def _encoded_headers(response: Any) -> list[tuple[bytes, bytes]]:
+    """The response's headers as ASGI wants them (as Django's `send_response` encodes them)."""
+    headers = [(name.encode("ascii"), value.encode("latin1")) for name, value in response.items()]
+    for cookie in response.cookies.values():
+        headers.append((b"Set-Cookie", cookie.output(header="").encode("ascii").strip()))
+    return headers
 
 
 def _warm_up() -> None:

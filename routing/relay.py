@@ -162,11 +162,13 @@ async def relay_stream(
     """Yield the client's SSE bytes for an open upstream stream, restoring placeholders."""
     restorer = StreamRestorer(vault)
     restoring = bool(vault) or scanner is not None
+    parts: list[bytes] = []
     try:
         # One write per upstream read: events that arrived together leave together, each one
-        # still its own SSE event, none held back.
+        # still its own SSE event, none held back. The read that brings [DONE] also brings the
+        # last events: they leave with it, in the answer's last write.
         async for batch in answer.batches():
-            parts: list[bytes] = []
+            parts = []
             for event in batch:
                 if event.is_done:
                     out.done = True
@@ -189,12 +191,14 @@ async def relay_stream(
                     # they are.
                     _count_chars(chunk, out)
                     parts.append(b"data: " + event.data + b"\n\n")
-            if parts:
-                yield b"".join(parts)
             if out.done:
                 break
-        if not out.done and not out.finished:
-            raise SseError("the stream ended without [DONE] or a finish_reason")
+            if parts:
+                yield b"".join(parts)
+        if not out.done:
+            parts = []
+            if not out.finished:
+                raise SseError("the stream ended without [DONE] or a finish_reason")
         if restoring and out.keys:
             held: dict[str, list[Any]] = {
                 "choices": []
@@ -205,8 +209,8 @@ async def relay_stream(
                 if choice["delta"]:
                     held["choices"].append(choice)
             if held["choices"]:
-                yield emit(held)
-        yield DONE_EVENT
+                parts.append(emit(held))
+        yield b"".join([*parts, DONE_EVENT])
         if out.done:
             await answer.drain()  # after the client has its [DONE]: keeps the connection alive
     except (

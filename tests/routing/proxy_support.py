@@ -170,6 +170,8 @@ class _Handler(BaseHTTPRequestHandler):
                     }
                 )
             chunk(b"[DONE]")
+            if mode == "linger":  # a backend slow to end its body after [DONE]
+                time.sleep(up.hang_seconds)
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

@@ -57,6 +57,33 @@ def test_client_disconnect_cancels_the_upstream_request(proxy, wait_until):
     assert (record.status_code, record.error_code) == (499, "client_disconnected")
 
 
+def test_the_answer_ends_at_done_without_waiting_for_the_backend_to_end_its_body(proxy):
+    proxy.up.cloud.mode = "linger"
+    proxy.up.cloud.hang_seconds = 3.0  # longer than the relay's drain after [DONE] (0.5 s)
+    with (
+        httpx.Client(timeout=20) as client,
+        client.stream(
+            "POST",
+            proxy.url + "/chat/completions",
+            json={"model": "assistant", "messages": MESSAGES, "stream": True},
+            headers={"Authorization": f"Bearer {proxy.secret}"},
+        ) as response,
+    ):
+        lines = []
+        for line in response.iter_lines():
+            lines.append(line)
+            if line == "data: [DONE]":
+                done_at = time.monotonic()
+        ended_at = time.monotonic()
+    assert lines[-2:] == ["data: [DONE]", ""] and sum("[DONE]" in x for x in lines) == 1
+    # The body ends with [DONE]'s write; before, it ended after the drain's 0.5 s bound.
+    assert ended_at - done_at < 0.4
+    # The relay still drains and records the outcome after the client has its answer: the
+    # disconnect the server reports once a response is complete is not a client hanging up.
+    (record,) = proxy.records(1)
+    assert (record.status_code, record.error_code) == (200, "")
+
+
 def test_a_published_policy_is_used_within_two_seconds(proxy, wait_until):
     client = proxy.client()
     raw = client.chat.completions.with_raw_response.create(model="assistant", messages=MESSAGES)
