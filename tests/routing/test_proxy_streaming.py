@@ -3,8 +3,10 @@ reloaded while the server runs."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
+from collections.abc import Iterator
 
 import httpx
 import openai
@@ -14,6 +16,21 @@ from tests.routing.conftest import publish
 
 PROMPT = "Tell me a long story about a lighthouse keeper and a storm at sea."
 MESSAGES = [{"role": "user", "content": PROMPT}]
+
+
+@contextlib.contextmanager
+def _raw_stream(proxy) -> Iterator[httpx.Response]:
+    """A streamed chat request read as raw SSE lines (the client sees exactly what is sent)."""
+    with (
+        httpx.Client(timeout=20) as client,
+        client.stream(
+            "POST",
+            proxy.url + "/chat/completions",
+            json={"model": "assistant", "messages": MESSAGES, "stream": True},
+            headers={"Authorization": f"Bearer {proxy.secret}"},
+        ) as response,
+    ):
+        yield response
 
 
 def test_upstream_dying_mid_stream_ends_with_an_error_event(proxy):
@@ -37,15 +54,7 @@ def test_client_disconnect_cancels_the_upstream_request(proxy, wait_until):
     proxy.up.cloud.mode = "slow"
     proxy.up.cloud.chunk_delay = 0.3
     proxy.up.cloud.stream_pieces = 30  # about 9 s if nobody hung up
-    with (
-        httpx.Client(timeout=20) as client,
-        client.stream(
-            "POST",
-            proxy.url + "/chat/completions",
-            json={"model": "assistant", "messages": MESSAGES, "stream": True},
-            headers={"Authorization": f"Bearer {proxy.secret}"},
-        ) as response,
-    ):
+    with _raw_stream(proxy) as response:
         assert response.status_code == 200
         for line in response.iter_lines():
             if '"content"' in line and PROMPT[:3] in line:
@@ -60,15 +69,7 @@ def test_client_disconnect_cancels_the_upstream_request(proxy, wait_until):
 def test_the_answer_ends_at_done_without_waiting_for_the_backend_to_end_its_body(proxy):
     proxy.up.cloud.mode = "linger"
     proxy.up.cloud.hang_seconds = 3.0  # longer than the relay's drain after [DONE] (0.5 s)
-    with (
-        httpx.Client(timeout=20) as client,
-        client.stream(
-            "POST",
-            proxy.url + "/chat/completions",
-            json={"model": "assistant", "messages": MESSAGES, "stream": True},
-            headers={"Authorization": f"Bearer {proxy.secret}"},
-        ) as response,
-    ):
+    with _raw_stream(proxy) as response:
         lines = []
         for line in response.iter_lines():
             lines.append(line)
