@@ -101,9 +101,18 @@ class PipelinedWriter:
         if self._connecting is None:
             task = asyncio.create_task(self._connect(synchronous_commit))
             self._connecting = task
-            task.add_done_callback(lambda _: setattr(self, "_connecting", None))
+            task.add_done_callback(self._connect_done)
         # Shielded: one caller giving up does not stop the connection the others wait for.
         return await asyncio.shield(self._connecting)
+
+    def _connect_done(self, task: asyncio.Task[_Connection]) -> None:
+        self._connecting = None
+        if not task.cancelled() and task.exception() is not None:
+            # Seen (and refused) by whoever waited; retrieved here too, so a failure nobody
+            # was left waiting for is not reported again as an unretrieved task exception.
+            logger.warning(
+                "audit %s connection failed: %s", self.name, type(task.exception()).__name__
+            )
 
     async def _connect(self, synchronous_commit: bool) -> _Connection:
         conn = await psycopg.AsyncConnection.connect(**connect_params(), autocommit=True)
