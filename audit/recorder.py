@@ -5,10 +5,10 @@ that insert fails the request fails (fail closed). `write_final` writes a finish
 insert (a request refused before forwarding, or /v1/models). `complete` queues the end-of-request
 fields, applied off the response path.
 
-Inserts that arrive while a batch is being written go together in the next one (one
-statement, one commit), so the cost per record falls as concurrency rises and a request at low
-load waits for exactly one INSERT. On PostgreSQL the batches are written from the event loop
-(`audit.pg_writer`: no thread hop); elsewhere (SQLite in local mode) on long-lived database
+On PostgreSQL each insert is sent at once, pipelined on the worker's own connection from the
+event loop (`audit.pg_pipeline`: no thread hop, no waiting for another request's statement), and
+completions go in batches (`audit.pg_writer`). Elsewhere (SQLite in local mode) inserts that
+arrive while a batch is being written go together in the next one, on long-lived database
 threads (`run_db`), never a thread per request. No prompt, answer or detected value is ever
 passed here: only counts, types, names and the keyed hash of the caller's `user`.
 """
@@ -57,7 +57,7 @@ COMPLETION_FIELDS = (
 )
 
 # Two long-lived database threads (each with its own connection): one for work a request waits
-# on (inserts, key loads), one for bookkeeping after the answer (completions), so a commit of
+# on (key loads; inserts outside PostgreSQL), one for bookkeeping after the answer (completions), so a commit of
 # the latter never delays the former.
 _executors = {
     "request": ThreadPoolExecutor(max_workers=1, thread_name_prefix="kordon-db"),
