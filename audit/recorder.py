@@ -57,8 +57,8 @@ COMPLETION_FIELDS = (
 )
 
 # Two long-lived database threads (each with its own connection): one for work a request waits
-# on (key loads; inserts outside PostgreSQL), one for bookkeeping after the answer (completions), so a commit of
-# the latter never delays the former.
+# on (key loads; inserts outside PostgreSQL), one for bookkeeping after the answer
+# (completions), so a commit of the latter never delays the former.
 _executors = {
     "request": ThreadPoolExecutor(max_workers=1, thread_name_prefix="kordon-db"),
     "background": ThreadPoolExecutor(max_workers=1, thread_name_prefix="kordon-db-bg"),
