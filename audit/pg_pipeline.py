@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
-from audit.pg_writer import WRITE_TIMEOUT_SECONDS, connect_params
+from audit.pg_writer import WRITE_TIMEOUT_SECONDS, open_connection
 
 logger = logging.getLogger("kordon.audit")
 
@@ -115,9 +115,7 @@ class PipelinedWriter:
             )
 
     async def _connect(self, synchronous_commit: bool) -> _Connection:
-        conn = await psycopg.AsyncConnection.connect(**connect_params(), autocommit=True)
-        if not synchronous_commit:
-            await conn.execute("SET synchronous_commit TO off")
+        conn = await open_connection(synchronous_commit)
         loop = asyncio.get_running_loop()
         current = _Connection(conn=conn, loop=loop, fd=conn.pgconn.socket)
         current.pgconn.nonblocking = 1

@@ -83,6 +83,14 @@ def connect_params() -> dict[str, Any]:
     return params
 
 
+async def open_connection(synchronous_commit: bool) -> psycopg.AsyncConnection[Any]:
+    """An autocommit connection for audit writes; without synchronous commit when asked."""
+    conn = await psycopg.AsyncConnection.connect(**connect_params(), autocommit=True)
+    if not synchronous_commit:
+        await conn.execute("SET synchronous_commit TO off")
+    return conn
+
+
 class Lane:
     """One async connection that runs one batch statement at a time."""
 
@@ -93,11 +101,8 @@ class Lane:
         self._lock: asyncio.Lock | None = None
 
     async def _connect(self, synchronous_commit: bool) -> psycopg.AsyncConnection[Any]:
-        conn = await psycopg.AsyncConnection.connect(**connect_params(), autocommit=True)
-        if not synchronous_commit:
-            await conn.execute("SET synchronous_commit TO off")
-        self._conn = conn
-        return conn
+        self._conn = await open_connection(synchronous_commit)
+        return self._conn
 
     async def execute(self, sql: str, params: tuple[Any, ...], *, synchronous_commit: bool) -> None:
         """Run one statement; raises when it cannot be written (the caller fails closed).

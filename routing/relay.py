@@ -168,7 +168,6 @@ async def relay_stream(
         # still its own SSE event, none held back. The read that brings [DONE] also brings the
         # last events: they leave with it, in the answer's last write.
         async for batch in answer.batches():
-            parts = []
             for event in batch:
                 if event.is_done:
                     out.done = True
@@ -195,10 +194,9 @@ async def relay_stream(
                 break
             if parts:
                 yield b"".join(parts)
-        if not out.done:
-            parts = []
-            if not out.finished:
-                raise SseError("the stream ended without [DONE] or a finish_reason")
+                parts = []
+        if not out.done and not out.finished:
+            raise SseError("the stream ended without [DONE] or a finish_reason")
         if restoring and out.keys:
             held: dict[str, list[Any]] = {
                 "choices": []
