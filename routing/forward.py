@@ -1,7 +1,11 @@
-"""Calls to backends: one pooled `httpx.AsyncClient` per backend, plus the built-in echo backend.
+"""Calls to backends: one pooled httpx transport per backend, plus the built-in echo backend.
 
-The clients use the aiohttp transport (`httpx_aiohttp`): httpx's own pool degrades under
-concurrency, streams especially (notes/proxy-facts.md). Each backend has connect, first-byte and
+The transport is aiohttp's (`httpx_aiohttp`): httpx's own pool degrades under concurrency,
+streams especially (notes/proxy-facts.md). Requests go straight to the transport through
+httpx's transport API (`handle_async_request`), not through an `httpx.AsyncClient`: the client
+layer adds nothing the proxy wants (redirects are never followed, auth is one header) and one
+thing it must not have, a cookie jar shared by every team's requests to the backend; it also
+cost about a tenth of a streaming worker's CPU. Each backend has connect, first-byte and
 total timeouts and an optional per-process concurrency cap. A failure that happens before any
 answer byte is released (`UpstreamUnavailable`) lets the proxy try the next candidate; anything
 else is final.
@@ -21,7 +25,7 @@ from typing import Any, Literal
 
 import httpx
 import orjson
-from httpx_aiohttp import HttpxAiohttpClient
+from httpx_aiohttp import AiohttpTransport
 
 from routing.policy.document import Backend
 from routing.sse import SseEvent, SseParser
@@ -30,6 +34,7 @@ Endpoint = Literal["chat", "embeddings"]
 # Relative to the backend's base URL (which keeps its own path, such as /v1).
 PATHS: dict[str, str] = {"chat": "chat/completions", "embeddings": "embeddings"}
 ECHO_URL = "echo://"
+USER_AGENT = "kordon"
 DEFAULT_CAP = 1000  # connections per backend per process when the policy sets no cap
 
 
@@ -116,12 +121,22 @@ class StreamAnswer:
 
 @dataclass(slots=True)
 class _Pool:
-    client: httpx.AsyncClient
+    transport: AiohttpTransport
     gate: asyncio.Semaphore
     api_key: str | None
-    # Each endpoint's absolute URL, parsed once: a relative path would be parsed and merged
-    # with the base URL again on every request.
+    # Each endpoint's absolute URL, parsed once, and the timeouts in the form the transport
+    # reads them from each request's extensions.
     urls: dict[str, httpx.URL]
+    timeout: dict[str, float | None]
+
+    def request(self, endpoint: Endpoint, body: dict[str, Any], headers: dict[str, str]) -> Any:
+        return httpx.Request(
+            "POST",
+            self.urls[endpoint],
+            content=orjson.dumps(body),
+            headers=headers,
+            extensions={"timeout": self.timeout},
+        )
 
 
 _pools: dict[tuple[Any, ...], _Pool] = {}
@@ -152,15 +167,20 @@ def _pool(backend: Backend) -> _Pool:
             write=backend.connect_timeout,
             pool=backend.connect_timeout,
         )
-        client = HttpxAiohttpClient(
-            base_url=backend.base_url.rstrip("/"),
-            timeout=timeout,
+        transport = AiohttpTransport(
             limits=httpx.Limits(max_connections=cap, max_keepalive_connections=min(cap, 256)),
             trust_env=False,
         )
         api_key = os.environ.get(backend.api_key_env) if backend.api_key_env else None
-        urls = {endpoint: client.base_url.join(path) for endpoint, path in PATHS.items()}
-        pool = _Pool(client=client, gate=asyncio.Semaphore(cap), api_key=api_key, urls=urls)
+        base = httpx.URL(backend.base_url.rstrip("/") + "/")
+        urls = {endpoint: base.join(path) for endpoint, path in PATHS.items()}
+        pool = _Pool(
+            transport=transport,
+            gate=asyncio.Semaphore(cap),
+            api_key=api_key,
+            urls=urls,
+            timeout=timeout.as_dict(),
+        )
         _pools[key] = pool
     return pool
 
@@ -177,7 +197,7 @@ def _headers(pool: _Pool, backend: Backend, stream: bool) -> dict[str, str]:
     if backend.api_key_env and not pool.api_key:
         # The key's variable is unset: the backend would refuse us; try the next one.
         raise UpstreamUnavailable("api key not configured")
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", "user-agent": USER_AGENT}
     if stream:
         headers["accept"] = "text/event-stream"
     if pool.api_key:
@@ -212,10 +232,14 @@ async def send_json(backend: Backend, endpoint: Endpoint, body: dict[str, Any]) 
     await _acquire(pool, backend)
     try:
         async with asyncio.timeout(backend.total_timeout):
-            response = await pool.client.post(
-                pool.urls[endpoint], content=orjson.dumps(body), headers=headers
+            response = await pool.transport.handle_async_request(
+                pool.request(endpoint, body, headers)
             )
-            raw = response.content
+            try:
+                raw = await response.aread()
+            except BaseException:
+                await response.aclose()  # hand the connection back (or drop it) at once
+                raise
     except (httpx.TransportError, TimeoutError) as exc:
         raise UpstreamUnavailable(type(exc).__name__) from None
     finally:
@@ -239,12 +263,10 @@ async def open_stream(backend: Backend, body: dict[str, Any]) -> StreamAnswer:
     pool = _pool(backend)
     headers = _headers(pool, backend, stream=True)
     await _acquire(pool, backend)
-    request = pool.client.build_request(
-        "POST", pool.urls["chat"], content=orjson.dumps(body), headers=headers
-    )
+    request = pool.request("chat", body, headers)
     try:
         async with asyncio.timeout_at(deadline):
-            response = await pool.client.send(request, stream=True)
+            response = await pool.transport.handle_async_request(request)
             if response.status_code != 200:
                 raw = await response.aread()
                 await response.aclose()
@@ -266,7 +288,7 @@ async def open_stream(backend: Backend, body: dict[str, Any]) -> StreamAnswer:
 
 async def close_all() -> None:
     for pool in list(_pools.values()):
-        await pool.client.aclose()
+        await pool.transport.aclose()
     _pools.clear()
 
 

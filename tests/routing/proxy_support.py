@@ -52,6 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.server.owner.set_cookie:
+            self.send_header("Set-Cookie", self.server.owner.set_cookie)
         self.end_headers()
         try:
             self.wfile.write(data)
@@ -68,7 +70,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw)
         with up.lock:
             up.requests.append(
-                {"path": self.path, "body": body, "auth": self.headers.get("Authorization")}
+                {
+                    "path": self.path,
+                    "body": body,
+                    "auth": self.headers.get("Authorization"),
+                    "cookie": self.headers.get("Cookie"),
+                    "user_agent": self.headers.get("User-Agent"),
+                }
             )
             mode = up.mode
         if mode == "500":
@@ -208,6 +216,7 @@ class RecordingUpstream:
             self.chunk_delay = 0.2
             self.stream_pieces = 8
             self.disconnects = 0
+            self.set_cookie = ""  # sent with every JSON answer when set
 
     def bodies(self) -> list[dict[str, Any]]:
         with self.lock:

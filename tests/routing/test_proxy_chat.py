@@ -37,6 +37,16 @@ def test_json_chat_round_trip_with_headers_and_audit_record(proxy):
     assert sent["auth"] == "Bearer cloud-upstream-secret"
 
 
+def test_backend_cookies_are_never_sent_back(proxy):
+    # One connection pool serves every team: a cookie a backend set while answering one
+    # caller must not ride along on the next caller's request.
+    proxy.up.cloud.set_cookie = "session=team-a-secret; Path=/"
+    for _ in range(2):
+        proxy.client().chat.completions.create(model="assistant", messages=MESSAGES)
+    assert [r["cookie"] for r in proxy.up.cloud.requests] == [None, None]
+    assert {r["user_agent"] for r in proxy.up.cloud.requests} == {"kordon"}
+
+
 def test_streaming_chat_delivers_every_event(proxy):
     proxy.up.cloud.stream_pieces = 10
     stream = proxy.client().chat.completions.create(
