@@ -197,7 +197,13 @@ def _headers(pool: _Pool, backend: Backend, stream: bool) -> dict[str, str]:
     if backend.api_key_env and not pool.api_key:
         # The key's variable is unset: the backend would refuse us; try the next one.
         raise UpstreamUnavailable("api key not configured")
-    headers = {"content-type": "application/json", "user-agent": USER_AGENT}
+    # identity: the stream relay passes the backend's bytes on as they come, and aiohttp would
+    # otherwise offer gzip (which a backend or a CDN before it may take, and then buffer).
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "accept-encoding": "identity",
+    }
     if stream:
         headers["accept"] = "text/event-stream"
     if pool.api_key:

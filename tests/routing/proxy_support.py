@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "auth": self.headers.get("Authorization"),
                     "cookie": self.headers.get("Cookie"),
                     "user_agent": self.headers.get("User-Agent"),
+                    "accept_encoding": self.headers.get("Accept-Encoding"),
                 }
             )
             mode = up.mode
@@ -127,19 +129,28 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, body: dict[str, Any], text: str, usage: dict[str, int], mode: str) -> None:
         up = self.server.owner
+        # mode "gzip": like a CDN in front of a cloud API, compress whenever the caller accepts it.
+        gzip = mode == "gzip" and "gzip" in (self.headers.get("Accept-Encoding") or "")
+        compressor = zlib.compressobj(wbits=31)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
+        if gzip:
+            self.send_header("Content-Encoding", "gzip")
         self.end_headers()
 
+        def write(data: bytes) -> None:
+            if gzip:
+                data = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
         def chunk(payload: Any) -> None:
-            data = (
+            write(
                 b"data: "
                 + (payload if isinstance(payload, bytes) else json.dumps(payload).encode())
                 + b"\n\n"
             )
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            self.wfile.flush()
 
         def delta(d: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
             return {
@@ -180,6 +191,9 @@ class _Handler(BaseHTTPRequestHandler):
             chunk(b"[DONE]")
             if mode == "linger":  # a backend slow to end its body after [DONE]
                 time.sleep(up.hang_seconds)
+            if gzip:
+                tail = compressor.flush()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(tail), tail))
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

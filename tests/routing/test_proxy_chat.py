@@ -47,6 +47,20 @@ def test_backend_cookies_are_never_sent_back(proxy):
     assert {r["user_agent"] for r in proxy.up.cloud.requests} == {"kordon"}
 
 
+def test_stream_from_a_backend_that_compresses_when_allowed(proxy):
+    # The relay passes SSE bytes on as they arrive, so it asks for them uncompressed: a
+    # backend (or a CDN before it) that gzips whatever the caller accepts still streams.
+    proxy.up.cloud.mode = "gzip"
+    stream = proxy.client().chat.completions.create(
+        model="assistant", messages=MESSAGES, stream=True
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text == CLEAN
+    assert proxy.up.cloud.requests[0]["accept_encoding"] == "identity"
+    (record,) = proxy.records(1)
+    assert record.status_code == 200
+
+
 def test_streaming_chat_delivers_every_event(proxy):
     proxy.up.cloud.stream_pieces = 10
     stream = proxy.client().chat.completions.create(
