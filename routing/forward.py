@@ -129,7 +129,9 @@ class _Pool:
     urls: dict[str, httpx.URL]
     timeout: dict[str, float | None]
 
-    def request(self, endpoint: Endpoint, body: dict[str, Any], headers: dict[str, str]) -> Any:
+    def request(
+        self, endpoint: Endpoint, body: dict[str, Any], headers: dict[str, str]
+    ) -> httpx.Request:
         return httpx.Request(
             "POST",
             self.urls[endpoint],
@@ -211,6 +213,13 @@ def _headers(pool: _Pool, backend: Backend, stream: bool) -> dict[str, str]:
     return headers
 
 
+async def _read_all(response: httpx.Response) -> bytes:
+    try:
+        return await response.aread()
+    finally:
+        await response.aclose()  # also on a failed read: the connection is handed back at once
+
+
 def _check_status(response: httpx.Response, body: bytes) -> None:
     status = response.status_code
     if status == 200:
@@ -241,11 +250,7 @@ async def send_json(backend: Backend, endpoint: Endpoint, body: dict[str, Any]) 
             response = await pool.transport.handle_async_request(
                 pool.request(endpoint, body, headers)
             )
-            try:
-                raw = await response.aread()
-            except BaseException:
-                await response.aclose()  # hand the connection back (or drop it) at once
-                raise
+            raw = await _read_all(response)
     except (httpx.TransportError, TimeoutError) as exc:
         raise UpstreamUnavailable(type(exc).__name__) from None
     finally:
@@ -274,8 +279,7 @@ async def open_stream(backend: Backend, body: dict[str, Any]) -> StreamAnswer:
         async with asyncio.timeout_at(deadline):
             response = await pool.transport.handle_async_request(request)
             if response.status_code != 200:
-                raw = await response.aread()
-                await response.aclose()
+                raw = await _read_all(response)
                 _check_status(response, raw)
     except (httpx.TransportError, TimeoutError) as exc:
         pool.gate.release()
