@@ -139,11 +139,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Encoding", "gzip")
         self.end_headers()
 
-        def write(data: bytes) -> None:
-            if gzip:
-                data = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        def frame(data: bytes) -> None:  # one HTTP/1.1 chunk
             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
+
+        def write(data: bytes) -> None:
+            frame(compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH) if gzip else data)
 
         def chunk(payload: Any) -> None:
             write(
@@ -192,8 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             if mode == "linger":  # a backend slow to end its body after [DONE]
                 time.sleep(up.hang_seconds)
             if gzip:
-                tail = compressor.flush()
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(tail), tail))
+                frame(compressor.flush())
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
