@@ -124,10 +124,12 @@ class _Pool:
     transport: AiohttpTransport
     gate: asyncio.Semaphore
     api_key: str | None
-    # Each endpoint's absolute URL, parsed once, and the timeouts in the form the transport
-    # reads them from each request's extensions.
+    # Parsed and built once: each endpoint's absolute URL, the timeouts in the form the
+    # transport reads them from each request's extensions, and the headers.
     urls: dict[str, httpx.URL]
     timeout: dict[str, float | None]
+    json_headers: dict[str, str]
+    stream_headers: dict[str, str]
 
     def request(
         self, endpoint: Endpoint, body: dict[str, Any], headers: dict[str, str]
@@ -182,6 +184,8 @@ def _pool(backend: Backend) -> _Pool:
             api_key=api_key,
             urls=urls,
             timeout=timeout.as_dict(),
+            json_headers=_backend_headers(api_key, stream=False),
+            stream_headers=_backend_headers(api_key, stream=True),
         )
         _pools[key] = pool
     return pool
@@ -195,10 +199,8 @@ async def _acquire(pool: _Pool, backend: Backend) -> None:
         raise UpstreamUnavailable("busy") from None
 
 
-def _headers(pool: _Pool, backend: Backend, stream: bool) -> dict[str, str]:
-    if backend.api_key_env and not pool.api_key:
-        # The key's variable is unset: the backend would refuse us; try the next one.
-        raise UpstreamUnavailable("api key not configured")
+def _backend_headers(api_key: str | None, stream: bool) -> dict[str, str]:
+    """What every request to a backend carries; built once per pool, never mutated."""
     # identity: the stream relay passes the backend's bytes on as they come, and aiohttp would
     # otherwise offer gzip (which a backend or a CDN before it may take, and then buffer).
     headers = {
@@ -208,9 +210,16 @@ def _headers(pool: _Pool, backend: Backend, stream: bool) -> dict[str, str]:
     }
     if stream:
         headers["accept"] = "text/event-stream"
-    if pool.api_key:
-        headers["authorization"] = f"Bearer {pool.api_key}"
+    if api_key:
+        headers["authorization"] = f"Bearer {api_key}"
     return headers
+
+
+def _headers(pool: _Pool, backend: Backend, stream: bool) -> dict[str, str]:
+    if backend.api_key_env and not pool.api_key:
+        # The key's variable is unset: the backend would refuse us; try the next one.
+        raise UpstreamUnavailable("api key not configured")
+    return pool.stream_headers if stream else pool.json_headers
 
 
 async def _read_all(response: httpx.Response) -> bytes:
