@@ -107,7 +107,16 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def load(url: str, *, model: str, key: str | None, c: int, stream: bool, duration: float) -> dict:
+def load(
+    url: str,
+    *,
+    model: str,
+    key: str | None,
+    c: int,
+    stream: bool,
+    duration: float,
+    gap_ms: float = 0.0,
+) -> dict:
     out = OUT / f"load-{time.monotonic_ns()}.json"
     cmd = [
         sys.executable, str(HERE / "load.py"), "--url", url, "--model", model,
@@ -118,6 +127,8 @@ def load(url: str, *, model: str, key: str | None, c: int, stream: bool, duratio
         cmd += ["--key", key]
     if stream:
         cmd.append("--stream")
+    if gap_ms:
+        cmd += ["--gap-ms", f"{gap_ms:.1f}"]
     subprocess.run(cmd, cwd=ROOT, check=True)
     result = json.loads(out.read_text())
     out.unlink()
@@ -200,7 +211,29 @@ def run_matrix(args: argparse.Namespace, kordon: str, up_url: str, secret: str) 
             sys.stderr.write(f"  c={c} {'stream' if stream else 'json'}: "
                              f"direct {direct['rps']} rps, kordon {gateway['rps']} rps, "
                              f"errors {gateway['errors'] or '-'}\n")  # fmt: skip
+        if c == 1 and stream:
+            results.append(paced_json(args, kordon, up_url, secret, results[-1]))
     return results
+
+
+def paced_json(
+    args: argparse.Namespace, kordon: str, up_url: str, secret: str, streams: dict
+) -> dict:
+    """JSON at c=1 with the machine idle between requests as long as a stream lasts.
+
+    Back-to-back JSON keeps every process and CPU busy; a stream leaves them idle for most of
+    its ~80 ms, and on these VMs everything after an idle spell runs slower (wake-ups, cold
+    caches, the audit insert's durable commit). This pair measures JSON under the stream's
+    idle pattern, so the stream's added first content can be read against the same conditions.
+    """
+    gap = streams["direct"]["latency_ms"]["p50"]
+    direct = load(up_url, model="bench-model", key=None, c=1, stream=False,
+                  duration=args.duration, gap_ms=gap)  # fmt: skip
+    gateway = load(kordon, model="assistant", key=secret, c=1, stream=False,
+                   duration=args.duration, gap_ms=gap)  # fmt: skip
+    sys.stderr.write(f"  c=1 json paced ({gap:.0f} ms gaps): direct {direct['rps']} rps, "
+                     f"kordon {gateway['rps']} rps, errors {gateway['errors'] or '-'}\n")  # fmt: skip
+    return {"c": 1, "stream": False, "paced_ms": gap, "direct": direct, "kordon": gateway}
 
 
 def report(results: list[dict], rss: dict[int, float], workers: int, services: str) -> None:
@@ -211,13 +244,13 @@ def report(results: list[dict], rss: dict[int, float], workers: int, services: s
     for r in results:
         d, k = r["direct"], r["kordon"]
         ratio = k["rps"] / d["rps"] if d["rps"] else 0
-        mode = "stream" if r["stream"] else "json"
+        mode = _mode(r)
         w(f"{mode:6} {r['c']:>3} {d['rps']:>10.1f} {k['rps']:>10.1f} {ratio:>6.2f}  "
           f"{k['errors'] or '-'}\n")  # fmt: skip
     w(f"\n{'mode':6} {'c':>3} {'class':12} {'p50':>7} {'p95':>7} {'p99':>7} "
       f"{'1st content':>11} {'events k/d':>10}\n")  # fmt: skip
     for r in results:
-        mode = "stream" if r["stream"] else "json"
+        mode = _mode(r)
         for cls in CLASSES:
             d = r["direct"]["per_class"].get(cls, {})
             k = r["kordon"]["per_class"].get(cls, {})
@@ -235,9 +268,15 @@ def report(results: list[dict], rss: dict[int, float], workers: int, services: s
     targets(results, rss)
 
 
-def _class(results: list[dict], c: int, stream: bool, cls: str, who: str, metric: str) -> Any:
+def _mode(run: dict) -> str:
+    return "stream" if run["stream"] else "paced" if "paced_ms" in run else "json"
+
+
+def _class(
+    results: list[dict], c: int, stream: bool, cls: str, who: str, metric: str, paced: bool = False
+) -> Any:
     for r in results:
-        if r["c"] == c and r["stream"] == stream:
+        if r["c"] == c and r["stream"] == stream and ("paced_ms" in r) == paced:
             return (r[who]["per_class"].get(cls) or {}).get(metric) or {}
     return {}
 
@@ -245,7 +284,7 @@ def _class(results: list[dict], c: int, stream: bool, cls: str, who: str, metric
 def targets(results: list[dict], rss: dict[int, float]) -> None:
     w = sys.stdout.write
     checks: list[tuple[str, bool, str]] = []
-    by = {(r["c"], r["stream"]): r for r in results}
+    by = {(r["c"], r["stream"]): r for r in results if "paced_ms" not in r}
     if (32, False) in by:
         rps = by[(32, False)]["kordon"]["rps"]
         checks.append(("c=32 JSON, masking on: >= 340 req/s", rps >= 340, f"{rps:.0f} req/s"))
@@ -282,6 +321,25 @@ def targets(results: list[dict], rss: dict[int, float]) -> None:
     w("\nTargets\n")
     for name, ok, value in checks:
         w(f"  [{'PASS' if ok else 'FAIL'}] {name}: {value}\n")
+    context = idle_context(results)
+    if context:
+        w("\nContext, not a target: the stream's added 1st content against paced JSON\n")
+        w("(JSON with the same idle time between requests as a stream; see the README)\n")
+        for cls, value in context:
+            w(f"  {cls:12} {value:+.2f} ms\n")
+
+
+def idle_context(results: list[dict]) -> list[tuple[str, float]]:
+    """Per class: stream added first content minus paced JSON added p50 at c=1."""
+    rows = []
+    for cls in CLASSES:
+        kp = _class(results, 1, False, cls, "kordon", "latency_ms", paced=True).get("p50")
+        dp = _class(results, 1, False, cls, "direct", "latency_ms", paced=True).get("p50")
+        ks = _class(results, 1, True, cls, "kordon", "first_content_ms").get("p50")
+        ds = _class(results, 1, True, cls, "direct", "first_content_ms").get("p50")
+        if None not in (kp, dp, ks, ds):
+            rows.append((cls, (ks - ds) - (kp - dp)))
+    return rows
 
 
 if __name__ == "__main__":
