@@ -7,6 +7,7 @@ half-accepted: a document with one bad field is refused entirely (fail closed).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -87,6 +88,11 @@ class Category:
         return custom_entity_name(self.name)
 
     def all_entities(self) -> tuple[str, ...]:
+        return self._all_entities
+
+    @functools.cached_property
+    def _all_entities(self) -> tuple[str, ...]:
+        # Read on every request (the categories a scan found): worked out once per policy.
         return (*self.entities, self.custom_entity) if self.is_custom else self.entities
 
 
@@ -141,7 +147,7 @@ class Policy:
     def categories_of(self, entity_counts: Mapping[str, int]) -> list[str]:
         """Names of the categories with at least one finding, in document order."""
         present = {e for e, n in entity_counts.items() if n > 0}
-        return [c.name for c in self.categories if present.intersection(c.all_entities())]
+        return [c.name for c in self.categories if not present.isdisjoint(c.all_entities())]
 
     def stays_in_country_categories(self) -> frozenset[str]:
         return frozenset(c.name for c in self.categories if c.stays_in_country)
