@@ -12,12 +12,14 @@ added time to first content, events per answer, RSS per worker, ratios and the t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ OUT = ROOT / "var" / "bench"
 CLASSES = ("small_clean", "small_pii", "large_clean", "large_pii")
 PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/kordon_bench"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/3"
+WARMUP_SECONDS = 1.5
 
 
 def free_port() -> int:
@@ -100,6 +103,30 @@ def worker_pids(parent: int) -> list[int]:
     return pids
 
 
+def connections_per_worker(pids: list[int], port: int) -> list[int]:
+    """Client connections each worker holds on `port`: how keep-alive traffic split between them.
+
+    uvicorn's workers accept from one shared socket, so a connection stays with whichever
+    worker woke first; an uneven split leaves one loop busier and is part of the run-to-run
+    spread. Established sockets on the port, from /proc/net/tcp*, matched to each worker's fds.
+    """
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                    inodes.add(f"socket:[{fields[9]}]")
+    counts = []
+    for pid in pids:
+        links = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # an fd closed while we look
+                links.append(os.readlink(fd))
+        counts.append(sum(link in inodes for link in links))
+    return counts
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -116,12 +143,13 @@ def load(
     stream: bool,
     duration: float,
     gap_ms: float = 0.0,
+    spread: Callable[[], list[int]] | None = None,
 ) -> dict:
     out = OUT / f"load-{time.monotonic_ns()}.json"
     cmd = [
         sys.executable, str(HERE / "load.py"), "--url", url, "--model", model,
         "--corpus", str(HERE / "chat.jsonl"), "-c", str(c), "-d", str(duration),
-        "--warmup", "1.5", "--ramp-ms", str(min(40, 1000 // max(c, 1))), "--out", str(out),
+        "--warmup", str(WARMUP_SECONDS), "--ramp-ms", str(min(40, 1000 // max(c, 1))), "--out", str(out),
     ]  # fmt: skip
     if key:
         cmd += ["--key", key]
@@ -129,8 +157,15 @@ def load(
         cmd.append("--stream")
     if gap_ms:
         cmd += ["--gap-ms", f"{gap_ms:.1f}"]
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    split = None
+    if spread is not None:  # looked at halfway through the measured window
+        time.sleep(WARMUP_SECONDS + duration / 2)
+        split = spread()
+    if proc.wait() != 0:
+        raise SystemExit(f"the load generator failed ({proc.returncode})")
     result = json.loads(out.read_text())
+    result["connections_per_worker"] = split
     out.unlink()
     return result
 
@@ -182,7 +217,13 @@ def main() -> int:
         kordon = f"http://127.0.0.1:{port}"
         wait_http(kordon + "/v1/models", (401,))
         time.sleep(1.0)
-        results = run_matrix(args, kordon, up_url, secret)
+        results = run_matrix(
+            args,
+            kordon,
+            up_url,
+            secret,
+            lambda: connections_per_worker(worker_pids(server.pid), port),
+        )
         pids = worker_pids(server.pid) or [server.pid]
         rss = {pid: round(rss_mb(pid), 1) for pid in pids}
         report(results, rss, args.workers, services)
@@ -197,7 +238,13 @@ def main() -> int:
     return 0
 
 
-def run_matrix(args: argparse.Namespace, kordon: str, up_url: str, secret: str) -> list[dict]:
+def run_matrix(
+    args: argparse.Namespace,
+    kordon: str,
+    up_url: str,
+    secret: str,
+    spread: Callable[[], list[int]],
+) -> list[dict]:
     results = []
     # Warm every worker's detector, policy and key caches before measuring.
     load(kordon, model="assistant", key=secret, c=8, stream=False, duration=2)
@@ -206,7 +253,7 @@ def run_matrix(args: argparse.Namespace, kordon: str, up_url: str, secret: str) 
             direct = load(up_url, model="bench-model", key=None, c=c, stream=stream,
                           duration=args.duration)  # fmt: skip
             gateway = load(kordon, model="assistant", key=secret, c=c, stream=stream,
-                           duration=args.duration)  # fmt: skip
+                           duration=args.duration, spread=spread if c > 1 else None)  # fmt: skip
             results.append({"c": c, "stream": stream, "direct": direct, "kordon": gateway})
             sys.stderr.write(f"  c={c} {'stream' if stream else 'json'}: "
                              f"direct {direct['rps']} rps, kordon {gateway['rps']} rps, "
@@ -240,13 +287,14 @@ def report(results: list[dict], rss: dict[int, float], workers: int, services: s
     w = sys.stdout.write
     w(f"\nKordon bench: {workers} uvicorn workers, {services}, fake upstream in echo mode\n")
     w("(added = Kordon minus the direct call to the same upstream, same run; ms)\n\n")
-    w(f"{'mode':6} {'c':>3} {'direct rps':>10} {'kordon rps':>10} {'ratio':>6}  errors\n")
+    w(f"{'mode':6} {'c':>3} {'direct rps':>10} {'kordon rps':>10} {'ratio':>6} "
+      f"{'conns/worker':>12}  errors\n")  # fmt: skip
     for r in results:
         d, k = r["direct"], r["kordon"]
         ratio = k["rps"] / d["rps"] if d["rps"] else 0
-        mode = _mode(r)
-        w(f"{mode:6} {r['c']:>3} {d['rps']:>10.1f} {k['rps']:>10.1f} {ratio:>6.2f}  "
-          f"{k['errors'] or '-'}\n")  # fmt: skip
+        split = "/".join(map(str, k.get("connections_per_worker") or [])) or "-"
+        w(f"{_mode(r):6} {r['c']:>3} {d['rps']:>10.1f} {k['rps']:>10.1f} {ratio:>6.2f} "
+          f"{split:>12}  {k['errors'] or '-'}\n")  # fmt: skip
     w(f"\n{'mode':6} {'c':>3} {'class':12} {'p50':>7} {'p95':>7} {'p99':>7} "
       f"{'1st content':>11} {'events k/d':>10}\n")  # fmt: skip
     for r in results:

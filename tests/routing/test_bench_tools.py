@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -109,3 +111,18 @@ def test_no_paced_run_prints_no_context() -> None:
     text = _report(results)
     assert "within 1 ms of JSON (small_clean): +0.00 ms" in text
     assert "Context" not in text
+
+
+def test_connections_per_worker_counts_the_accepted_sockets_a_process_holds() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        accepted = [server.accept()[0] for _ in clients]
+        try:
+            # This process holds both ends; only the accepted ends are on the server's port.
+            assert bench_run.connections_per_worker([os.getpid()], port) == [3]
+            accepted.pop().close()
+            assert bench_run.connections_per_worker([os.getpid()], port) == [2]
+        finally:
+            for s in clients + accepted:
+                s.close()
