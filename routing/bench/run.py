@@ -245,42 +245,36 @@ def run_matrix(
     secret: str,
     spread: Callable[[], list[int]],
 ) -> list[dict]:
-    results = []
+    def measure(c: int, stream: bool, gap_ms: float = 0.0) -> dict:
+        """The direct call, then the gateway, under the same load; one line of progress."""
+        direct = load(up_url, model="bench-model", key=None, c=c, stream=stream,
+                      duration=args.duration, gap_ms=gap_ms)  # fmt: skip
+        gateway = load(kordon, model="assistant", key=secret, c=c, stream=stream,
+                       duration=args.duration, gap_ms=gap_ms,
+                       spread=spread if c > 1 else None)  # fmt: skip
+        run = {"c": c, "stream": stream, "direct": direct, "kordon": gateway}
+        if gap_ms:
+            run["paced_ms"] = gap_ms
+        sys.stderr.write(f"  c={c} {_mode(run)}: direct {direct['rps']} rps, "
+                         f"kordon {gateway['rps']} rps, errors {gateway['errors'] or '-'}\n")  # fmt: skip
+        return run
+
     # Warm every worker's detector, policy and key caches before measuring.
     load(kordon, model="assistant", key=secret, c=8, stream=False, duration=2)
+    results = []
     for c in [int(x) for x in args.concurrency.split(",")]:
-        for stream in (False, True):
-            direct = load(up_url, model="bench-model", key=None, c=c, stream=stream,
-                          duration=args.duration)  # fmt: skip
-            gateway = load(kordon, model="assistant", key=secret, c=c, stream=stream,
-                           duration=args.duration, spread=spread if c > 1 else None)  # fmt: skip
-            results.append({"c": c, "stream": stream, "direct": direct, "kordon": gateway})
-            sys.stderr.write(f"  c={c} {'stream' if stream else 'json'}: "
-                             f"direct {direct['rps']} rps, kordon {gateway['rps']} rps, "
-                             f"errors {gateway['errors'] or '-'}\n")  # fmt: skip
-        if c == 1 and stream:
-            results.append(paced_json(args, kordon, up_url, secret, results[-1]))
+        results.append(measure(c, stream=False))
+        results.append(measure(c, stream=True))
+        if c == 1:
+            # JSON at c=1 with the machine idle between requests as long as a stream lasts.
+            # Back-to-back JSON keeps every process and CPU busy; a stream leaves them idle for
+            # most of its ~80 ms, and on these VMs everything after an idle spell runs slower
+            # (wake-ups, cold caches, the audit insert's durable commit). This run lets the
+            # stream's added first content be read against JSON under the same conditions.
+            results.append(
+                measure(1, stream=False, gap_ms=results[-1]["direct"]["latency_ms"]["p50"])
+            )
     return results
-
-
-def paced_json(
-    args: argparse.Namespace, kordon: str, up_url: str, secret: str, streams: dict
-) -> dict:
-    """JSON at c=1 with the machine idle between requests as long as a stream lasts.
-
-    Back-to-back JSON keeps every process and CPU busy; a stream leaves them idle for most of
-    its ~80 ms, and on these VMs everything after an idle spell runs slower (wake-ups, cold
-    caches, the audit insert's durable commit). This pair measures JSON under the stream's
-    idle pattern, so the stream's added first content can be read against the same conditions.
-    """
-    gap = streams["direct"]["latency_ms"]["p50"]
-    direct = load(up_url, model="bench-model", key=None, c=1, stream=False,
-                  duration=args.duration, gap_ms=gap)  # fmt: skip
-    gateway = load(kordon, model="assistant", key=secret, c=1, stream=False,
-                   duration=args.duration, gap_ms=gap)  # fmt: skip
-    sys.stderr.write(f"  c=1 json paced ({gap:.0f} ms gaps): direct {direct['rps']} rps, "
-                     f"kordon {gateway['rps']} rps, errors {gateway['errors'] or '-'}\n")  # fmt: skip
-    return {"c": 1, "stream": False, "paced_ms": gap, "direct": direct, "kordon": gateway}
 
 
 def report(results: list[dict], rss: dict[int, float], workers: int, services: str) -> None:
