@@ -30,6 +30,7 @@ from django.db.models import Sum
 
 from audit.models import AuditRecord
 from audit.recorder import run_db
+from console import redis_async
 from keys.authn import KeyInfo
 from keys.models import ApiKey
 
@@ -220,19 +221,14 @@ class RedisLimits:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._clients: dict[int, Any] = {}
         self.seeded: set[str] = set()
+        self._script: Any = None  # the check script (its SHA); run with each loop's client
 
     def _client(self) -> tuple[Any, Any]:
-        import redis.asyncio as redis
-
-        loop_id = id(asyncio.get_running_loop())
-        entry = self._clients.get(loop_id)
-        if entry is None:
-            client = redis.from_url(self.url)
-            entry = (client, client.register_script(CHECK_LUA))
-            self._clients[loop_id] = entry
-        return entry
+        client = redis_async.client(self.url)
+        if self._script is None:
+            self._script = client.register_script(CHECK_LUA)
+        return client, self._script
 
     async def check(self, scopes: tuple[Scope, ...], estimate: int, now: float) -> Admission:
         client, script = self._client()
@@ -254,7 +250,7 @@ class RedisLimits:
                     UNLIMITED if scope.budget is None else _units(scope.budget),
                 )
             )
-        result = await script(keys=keys, args=argv)
+        result = await script(keys=keys, args=argv, client=client)
         if int(result[0]) == 2:
             raise budget_exceeded()
         if int(result[0]) == 1:

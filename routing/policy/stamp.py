@@ -41,16 +41,39 @@ def policy_stamp() -> Stamp | None:
     """The live version as every process should see it."""
     if not settings.REDIS_URL:
         return _latest()
-    raw = cache.get(_key())
-    if isinstance(raw, str) and ":" in raw:
-        number, _, digest = raw.partition(":")
-        if number.isdigit():
-            return int(number), digest
+    shared = _parse(cache.get(_key()))
+    if shared is not None:
+        return shared
     stamp = _latest()
     if stamp is not None:
         # add, not set: never overwrite a newer stamp a concurrent publish has just written.
         cache.add(_key(), f"{stamp[0]}:{stamp[1]}", timeout=None)
     return stamp
+
+
+async def shared_stamp() -> Stamp | None:
+    """The stamp in Redis read on the event loop, or None when there is none to read (local
+    mode, never written, unparseable): the caller then takes `policy_stamp()`'s full path.
+
+    Its own async client, not `cache.aget` (a worker thread per read); the value is decoded
+    with the cache's own serializer, so it is exactly what `policy_stamp()` would see.
+    """
+    if not settings.REDIS_URL:
+        return None
+    from django.core.cache.backends.redis import RedisSerializer
+
+    from console import redis_async
+
+    raw = await redis_async.client(settings.REDIS_URL).get(cache.make_key(_key()))
+    return _parse(RedisSerializer().loads(raw)) if raw is not None else None
+
+
+def _parse(raw: object) -> Stamp | None:
+    if isinstance(raw, str) and ":" in raw:
+        number, _, digest = raw.partition(":")
+        if number.isdigit():
+            return int(number), digest
+    return None
 
 
 def policy_stamp_bump(number: int, content_hash: str) -> None:

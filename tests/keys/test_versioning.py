@@ -61,3 +61,19 @@ def test_async_reader_matches(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     value = versioning.keys_version_bump()
     assert asyncio.run(versioning.akeys_version()) == value
+
+
+def test_async_reader_with_redis_reads_what_the_cache_wrote(settings):
+    """The proxy reads the stamp with its own async client; the console writes it through
+    Django's cache. Each `asyncio.run` is a new loop: its client must be its own."""
+    import asyncio
+
+    need("REDIS_URL")
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    from django.core.cache import cache
+
+    cache.delete(versioning.CACHE_KEY)
+    assert asyncio.run(versioning.akeys_version()) == 0
+    for _ in range(3):
+        value = versioning.keys_version_bump()
+        assert asyncio.run(versioning.akeys_version()) == value == versioning.keys_version()

@@ -14,6 +14,7 @@ from django.db import connections
 
 from routing.policy import services, stamp, store
 from tests.routing.policy_fixtures import contract_doc
+from tests.services import need
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,3 +150,36 @@ def test_a_failing_read_is_refused_and_retried_a_second_later(monkeypatch):
     store._cache.failed_at = float("-inf")
     with pytest.raises(store.PolicyUnavailable, match="no published policy"):
         store.active_policy_sync()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_reads_the_same_shared_stamp_and_follows_a_new_version(settings):
+    """The once-a-second check reads the stamp on the event loop (no thread) when Redis holds
+    one: it must read exactly what the sync reader does, keep the policy while it is unchanged
+    and take a newly published one."""
+    need("REDIS_URL")
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    services.policy_import(document=contract_doc(), actor=None)
+    doc = contract_doc()
+    doc["routes"].reverse()
+
+    async def scenario():
+        first = await store.active_policy()
+        shared, read = await stamp.shared_stamp(), await sync_to_async(stamp.policy_stamp)()
+        store._cache.checked_at = float("-inf")  # the check is due
+        again = await store.active_policy()
+        await sync_to_async(services.policy_import)(document=doc, actor=None)
+        store._cache.checked_at = float("-inf")
+        second = await store.active_policy()
+        await sync_to_async(connections.close_all)()
+        return first, shared, read, again, second
+
+    first, shared, read, again, second = asyncio.run(scenario())
+    assert shared == read == (1, first.content_hash)
+    assert again is first
+    assert second.version == 2 and second.policy.routes[0].name == "default"
+
+
+def test_without_redis_there_is_no_shared_stamp_to_read_on_the_loop(settings):
+    settings.REDIS_URL = ""
+    assert asyncio.run(stamp.shared_stamp()) is None

@@ -1,0 +1,28 @@
+"""One `redis.asyncio` client per event loop and URL: the proxy's Redis calls without a thread.
+
+Django's cache has no native async (its `aget` runs the sync client on a worker thread), and a
+client is bound to the loop it first ran on. Clients are kept per loop object, weakly, so a
+loop that is closed and collected (tests run one per scenario) takes its clients with it and a
+new loop never inherits one whose connections belong to another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def client(url: str) -> Any:
+    """This loop's client for `url` (created on first use; connections open lazily)."""
+    import redis.asyncio as redis
+
+    clients = _by_loop.setdefault(asyncio.get_running_loop(), {})
+    found = clients.get(url)
+    if found is None:
+        found = clients[url] = redis.from_url(url)
+    return found
