@@ -4,6 +4,9 @@ Django's cache has no native async (its `aget` runs the sync client on a worker 
 client is bound to the loop it first ran on. Clients are kept per loop object, weakly, so a
 loop that is closed and collected (tests run one per scenario) takes its clients with it and a
 new loop never inherits one whose connections belong to another.
+
+Bounded waits: a Redis that stops answering fails the call (and the request: fail closed) after
+a few seconds instead of holding it forever, which is what redis-py does by default.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 from typing import Any
+
+TIMEOUT_SECONDS = 5.0
+CONNECT_TIMEOUT_SECONDS = 2.0
 
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] = (
     weakref.WeakKeyDictionary()
@@ -24,5 +30,7 @@ def client(url: str) -> Any:
     clients = _by_loop.setdefault(asyncio.get_running_loop(), {})
     found = clients.get(url)
     if found is None:
-        found = clients[url] = redis.from_url(url)
+        found = clients[url] = redis.from_url(
+            url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS
+        )
     return found

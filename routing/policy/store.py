@@ -8,6 +8,7 @@ Fail closed: no published policy, or a stamp/version that cannot be read → Pol
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass
@@ -155,7 +156,21 @@ async def active_policy() -> ActivePolicy:
     return await sync_to_async(_refresh)()
 
 
+_check: asyncio.Task[ActivePolicy | None] | None = None
+
+
 async def _still_current() -> ActivePolicy | None:
+    """One check at a time per loop: the requests that find it due together share one read."""
+    global _check
+    loop = asyncio.get_running_loop()
+    check = _check
+    if check is None or check.done() or check.get_loop() is not loop:
+        check = _check = loop.create_task(_read_still_current())
+    # Shielded: a request that goes away does not cancel the read the others wait for.
+    return await asyncio.shield(check)
+
+
+async def _read_still_current() -> ActivePolicy | None:
     """The policy this process holds, when the shared stamp (read on the loop) still names it.
 
     The 1 s check is what every request pays when requests come more than a second apart; on

@@ -183,3 +183,30 @@ def test_the_loop_reads_the_same_shared_stamp_and_follows_a_new_version(settings
 def test_without_redis_there_is_no_shared_stamp_to_read_on_the_loop(settings):
     settings.REDIS_URL = ""
     assert asyncio.run(stamp.shared_stamp()) is None
+
+
+def _redis_gets() -> int:
+    import redis
+
+    stats = redis.from_url(os.environ["REDIS_URL"]).info("commandstats")
+    return int(stats.get("cmdstat_get", {}).get("calls", 0))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_that_find_the_check_due_together_share_one_read(settings):
+    need("REDIS_URL")
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    services.policy_import(document=contract_doc(), actor=None)
+
+    async def scenario():
+        first = await store.active_policy()
+        store._cache.checked_at = float("-inf")
+        before = _redis_gets()
+        together = await asyncio.gather(*(store.active_policy() for _ in range(20)))
+        reads = _redis_gets() - before
+        await sync_to_async(connections.close_all)()
+        return first, together, reads
+
+    first, together, reads = asyncio.run(scenario())
+    assert all(p is first for p in together)
+    assert reads == 1
