@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connection
 
 from routing.policy.document import Policy, parse_policy
@@ -162,6 +163,8 @@ _check: asyncio.Task[ActivePolicy | None] | None = None
 async def _still_current() -> ActivePolicy | None:
     """One check at a time per loop: the requests that find it due together share one read."""
     global _check
+    if _cache.current is None or _cache.failure or not settings.REDIS_URL:
+        return None  # nothing to confirm, or no shared stamp: the full path decides
     loop = asyncio.get_running_loop()
     check = _check
     if check is None or check.done() or check.get_loop() is not loop:
@@ -178,7 +181,7 @@ async def _read_still_current() -> ActivePolicy | None:
     stamp, Redis failing) goes the full way, which loads or fails closed.
     """
     current = _cache.current
-    if current is None or _cache.failure:
+    if current is None:
         return None
     try:
         stamp = await shared_stamp()
