@@ -15,6 +15,10 @@ import asyncio
 import weakref
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisSerializer
+
 TIMEOUT_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 2.0
 
@@ -34,3 +38,13 @@ def client(url: str) -> Any:
             url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS
         )
     return found
+
+
+_serializer = RedisSerializer()
+
+
+async def cache_get(key: str) -> Any:
+    """A value of the Django cache (`REDIS_URL`), read on the loop: the cache's own key name
+    and decoding, so it is exactly what `cache.get(key)` returns (None when absent)."""
+    raw = await client(settings.REDIS_URL).get(cache.make_key(key))
+    return None if raw is None else _serializer.loads(raw)

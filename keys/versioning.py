@@ -65,12 +65,10 @@ async def akeys_version() -> int:
 
     Read with the loop's own async client: Django's `cache.aget` runs the sync client on a
     worker thread, ~1.5 ms per check on an idle machine (stage trace), and requests that come
-    more than a second apart each pay the check. The key is the cache's own name for the
-    stamp, and the cache stores integers as plain digits, so both read the same value.
+    more than a second apart each pay the check.
     """
     if _use_cache():
-        raw = await redis_async.client(settings.REDIS_URL).get(cache.make_key(CACHE_KEY))
-        return int(raw or 0)
+        return int(await redis_async.cache_get(CACHE_KEY) or 0)
     return _read_file()
 
 

@@ -131,14 +131,12 @@ class _Pool:
     json_headers: dict[str, str]
     stream_headers: dict[str, str]
 
-    def request(
-        self, endpoint: Endpoint, body: dict[str, Any], headers: dict[str, str]
-    ) -> httpx.Request:
+    def request(self, endpoint: Endpoint, body: dict[str, Any], *, stream: bool) -> httpx.Request:
         return httpx.Request(
             "POST",
             self.urls[endpoint],
             content=orjson.dumps(body),
-            headers=headers,
+            headers=self.stream_headers if stream else self.json_headers,
             extensions={"timeout": self.timeout},
         )
 
@@ -215,11 +213,10 @@ def _backend_headers(api_key: str | None, stream: bool) -> dict[str, str]:
     return headers
 
 
-def _headers(pool: _Pool, backend: Backend, stream: bool) -> dict[str, str]:
+def _check_key(pool: _Pool, backend: Backend) -> None:
     if backend.api_key_env and not pool.api_key:
         # The key's variable is unset: the backend would refuse us; try the next one.
         raise UpstreamUnavailable("api key not configured")
-    return pool.stream_headers if stream else pool.json_headers
 
 
 async def _read_all(response: httpx.Response) -> bytes:
@@ -252,12 +249,12 @@ async def send_json(backend: Backend, endpoint: Endpoint, body: dict[str, Any]) 
         payload = echo_embeddings(body) if endpoint == "embeddings" else echo_chat(body)
         return JsonAnswer(payload, (time.perf_counter() - started) * 1000)
     pool = _pool(backend)
-    headers = _headers(pool, backend, stream=False)
+    _check_key(pool, backend)
     await _acquire(pool, backend)
     try:
         async with asyncio.timeout(backend.total_timeout):
             response = await pool.transport.handle_async_request(
-                pool.request(endpoint, body, headers)
+                pool.request(endpoint, body, stream=False)
             )
             raw = await _read_all(response)
     except (httpx.TransportError, TimeoutError) as exc:
@@ -281,9 +278,9 @@ async def open_stream(backend: Backend, body: dict[str, Any]) -> StreamAnswer:
     if is_echo(backend):
         return StreamAnswer(chunks=_echo_chunks(body), started=started, deadline=deadline)
     pool = _pool(backend)
-    headers = _headers(pool, backend, stream=True)
+    _check_key(pool, backend)
     await _acquire(pool, backend)
-    request = pool.request("chat", body, headers)
+    request = pool.request("chat", body, stream=True)
     try:
         async with asyncio.timeout_at(deadline):
             response = await pool.transport.handle_async_request(request)

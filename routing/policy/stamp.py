@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.cache import cache
 
+from console import redis_async
+
 
 def _key() -> str:
     # Scoped by database name so several deployments (and test databases) can share one Redis.
@@ -55,17 +57,11 @@ async def shared_stamp() -> Stamp | None:
     """The stamp in Redis read on the event loop, or None when there is none to read (local
     mode, never written, unparseable): the caller then takes `policy_stamp()`'s full path.
 
-    Its own async client, not `cache.aget` (a worker thread per read); the value is decoded
-    with the cache's own serializer, so it is exactly what `policy_stamp()` would see.
+    Read like `cache.get`, but on the loop (`cache.aget` would take a worker thread).
     """
     if not settings.REDIS_URL:
         return None
-    from django.core.cache.backends.redis import RedisSerializer
-
-    from console import redis_async
-
-    raw = await redis_async.client(settings.REDIS_URL).get(cache.make_key(_key()))
-    return _parse(RedisSerializer().loads(raw)) if raw is not None else None
+    return _parse(await redis_async.cache_get(_key()))
 
 
 def _parse(raw: object) -> Stamp | None:
