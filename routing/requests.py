@@ -95,7 +95,8 @@ def parse_chat(raw: bytes, *, max_bytes: int) -> ProxyRequest:
         where = f"messages[{i}]"
         if not isinstance(message, dict):
             raise InvalidRequest(f"'{where}' must be an object.")
-        if message.get("role") not in ROLES:
+        role = message.get("role")
+        if not isinstance(role, str) or role not in ROLES:  # a list or object is unhashable
             raise InvalidRequest(f"'{where}.role' is missing or unknown.")
         _check_content(message.get("content"), where)
     stream = body.get("stream", False)

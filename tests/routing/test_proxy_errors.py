@@ -123,6 +123,8 @@ def test_expired_key_is_401(proxy, wait_until):
         (b'{"model": "assistant", "messages": "hi"}', "messages type"),
         (b'{"model": "assistant", "messages": []}', "no messages"),
         (b'{"model": "assistant", "messages": [{"content": "hi"}]}', "missing role"),
+        (b'{"model": "assistant", "messages": [{"role": [], "content": "hi"}]}', "role a list"),
+        (b'{"model": "assistant", "messages": [{"role": {}, "content": "hi"}]}', "role an object"),
         (b'{"model": "assistant", "messages": [{"role": "user", "content": 5}]}', "content type"),
         (
             b'{"model": "assistant", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}',
