@@ -178,6 +178,11 @@ CELERY_TIMEZONE = TIME_ZONE
 # Proxy and gateway knobs.
 KORDON_MAX_BODY_BYTES = env_int("KORDON_MAX_BODY_BYTES", default=1_048_576, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = KORDON_MAX_BODY_BYTES
+# The console's and management API's whole request body (a policy document uploaded as a file
+# included); larger bodies get 413 before they are read (console/body_limit.py).
+KORDON_CONSOLE_MAX_BODY_BYTES = env_int(
+    "KORDON_CONSOLE_MAX_BODY_BYTES", default=10_485_760, minimum=65536
+)
 # Audit records are inserted before anything is forwarded. On (default): each insert is flushed
 # to disk before the request goes on (one fsync per request). Off: the insert is committed and
 # visible first, the disk flush follows within a fraction of a second (PostgreSQL

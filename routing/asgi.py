@@ -13,17 +13,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import io
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.exception import convert_exception_to_response
 from django.urls import set_script_prefix
 
+from console.body_limit import read_bounded
 from routing.sse import DONE_EVENT
 
 PROXY_PREFIX = "/v1/"
+# Set in the scope when the body was over KORDON_MAX_BODY_BYTES: the view answers 413 after
+# authenticating (so the refusal is audited) without the body ever having been kept.
+BODY_TOO_LARGE = "kordon.body_too_large"
 
 Scope = dict[str, Any]
 
@@ -42,9 +48,17 @@ class ProxyHandler(ASGIHandler):
         # thread (audit.recorder.run_db), so there is nothing to pin to a per-request thread.
         await self.handle(scope, receive, send)
 
+    async def _read_body(self, scope: Scope, receive: Any) -> io.BytesIO:
+        """The body, read with the proxy's limit (`console.body_limit`; Django's read keeps
+        every byte). Over it, the request goes on with an empty body and the scope marked."""
+        body = await read_bounded(scope, receive, settings.KORDON_MAX_BODY_BYTES)
+        if body is None:
+            scope[BODY_TOO_LARGE] = True
+        return io.BytesIO(body or b"")
+
     async def handle(self, scope: Scope, receive: Any, send: Any) -> None:
         try:
-            body_file = await self.read_body(receive)
+            body_file = await self._read_body(scope, receive)
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))

@@ -34,6 +34,7 @@ from audit import recorder
 from keys import limits
 from keys.authn import ApiKeyAuthentication, KeyInfo
 from routing import engine, errors, forward, relay
+from routing.asgi import BODY_TOO_LARGE
 from routing.policy.store import ActivePolicy, PolicyUnavailable, active_policy
 from routing.privacy import (
     InvalidRequestShape,
@@ -140,7 +141,7 @@ def _raw_body(request: Request) -> bytes:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         raise errors.InvalidRequest("Invalid Content-Length.") from None
-    if declared > limit:
+    if declared > limit or getattr(request._request, "scope", {}).get(BODY_TOO_LARGE):
         raise errors.PayloadTooLarge()
     try:
         return request._request.body

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import http.client
+import json
+import socket
 import time
 
 import httpx
@@ -183,6 +186,50 @@ def test_oversized_body_is_413(proxy, settings):
     response = post(proxy, {"model": "assistant", "messages": [{"role": "user", "content": big}]})
     assert response.status_code == 413
     assert error_of(response)["type"] == "invalid_request_error"
+    assert proxy.all_bodies() == []
+    (record,) = proxy.records(1)
+    assert record.status_code == 413
+
+
+def _raw_exchange(proxy, head: bytes, body_parts: list[bytes]) -> tuple[int, bytes]:
+    """Send a request's head and some body over a plain socket, never finishing the body, and
+    read the server's answer: it must answer without waiting for the rest (a server that waits
+    times out here, after 10 s)."""
+    url = httpx.URL(proxy.url)
+    with socket.create_connection((url.host, url.port), timeout=10) as conn:
+        conn.sendall(head)
+        for part in body_parts:
+            conn.sendall(part)
+        answer = http.client.HTTPResponse(conn)
+        answer.begin()
+        return answer.status, answer.read()
+
+
+def _head(proxy, framing: str) -> bytes:
+    return (
+        f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {proxy.secret}\r\nContent-Type: application/json\r\n"
+        f"{framing}\r\n\r\n"
+    ).encode()
+
+
+def test_a_chunked_body_past_the_limit_is_413_before_it_ends(proxy):
+    # No Content-Length: the limit is found while reading. The server answers as soon as the
+    # body passes the limit, without the client ever ending it (nothing is kept meanwhile).
+    chunk = b"a" * 65536
+    framed = b"%x\r\n%s\r\n" % (len(chunk), chunk)
+    status, body = _raw_exchange(proxy, _head(proxy, "Transfer-Encoding: chunked"), [framed] * 17)
+    assert status == 413
+    assert json.loads(body)["error"]["code"] == "request_too_large"
+    assert proxy.all_bodies() == []
+    (record,) = proxy.records(1)
+    assert record.status_code == 413
+
+
+def test_a_declared_huge_body_is_413_without_being_read(proxy):
+    status, body = _raw_exchange(proxy, _head(proxy, "Content-Length: 10737418240"), [b"{"])
+    assert status == 413
+    assert json.loads(body)["error"]["code"] == "request_too_large"
     assert proxy.all_bodies() == []
     (record,) = proxy.records(1)
     assert record.status_code == 413
