@@ -8,6 +8,7 @@ half-accepted: a document with one bad field is refused entirely (fail closed).
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -179,9 +180,17 @@ class _Errors:
         self.items.append((path, reason))
 
 
+# Names, slugs and model aliases (`qwen2.5:7b`, `meta-llama/Llama-3.1-8B`) print as they are.
+_PLAIN_KEY = re.compile(r"(?=.*\w)[\w.:/-]+", re.ASCII)
+
+
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not _PLAIN_KEY.fullmatch(key):
+        # Quoted: an empty key, one with spaces or quotes, or with control characters (which
+        # would reach the terminal of whoever runs importpolicy) stays one readable step.
+        return f"{path}[{json.dumps(key)}]"
     return f"{path}.{key}" if path else key
 
 

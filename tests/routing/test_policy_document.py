@@ -245,7 +245,7 @@ def test_version_must_be_the_integer_one(version):
         ("backends[0].base_url", lambda d: d["backends"][0].update(base_url="http://h/v1\n")),
         ("backends[1].api_key_env", lambda d: d["backends"][1].update(api_key_env="CLOUD\n")),
         (
-            "backends[0].models.assistant\n",
+            'backends[0].models["assistant\\n"]',  # quoted: the newline never reaches a terminal
             lambda d: d["backends"][0]["models"].update({"assistant\n": "m"}),
         ),
     ],
@@ -267,7 +267,9 @@ def test_model_aliases_accept_what_keys_accept(alias):
 def test_bad_model_aliases_are_refused_with_the_rule(alias):
     doc = contract_doc()
     doc["backends"][0]["models"] = {alias: "upstream"}
-    reason = errors_of(doc)[f"backends[0].models.{alias}"]
+    plain = alias and " " not in alias
+    path = f"backends[0].models.{alias}" if plain else f'backends[0].models["{alias}"]'
+    reason = errors_of(doc)[path]
     assert "'.'" in reason and "'/'" in reason
 
 
