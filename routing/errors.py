@@ -92,6 +92,14 @@ class MethodNotAllowed(ProxyError):
     message = "Method not allowed."
 
 
+class UnknownEndpoint(ProxyError):
+    status, type, code = 404, "invalid_request_error", "not_found"
+    message = (
+        "Unknown endpoint. Kordon serves POST /v1/chat/completions, POST /v1/embeddings "
+        "and GET /v1/models."
+    )
+
+
 def error_payload(err: ProxyError) -> dict[str, Any]:
     return {"error": {"message": err.message, "type": err.type, "code": err.code}}
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, re_path
 
-from routing import proxy
+from routing import errors, proxy
+
+
+async def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other /v1/ path: the contract's JSON error, not the console's HTML 404 page."""
+    return errors.error_response(errors.UnknownEndpoint())
+
 
 urlpatterns = [
     path("chat/completions", proxy.ChatCompletions.as_view(), name="proxy_chat_completions"),
     path("embeddings", proxy.Embeddings.as_view(), name="proxy_embeddings"),
     path("models", proxy.Models.as_view(), name="proxy_models"),
+    re_path(r"^(?P<rest>.*)$", unknown_endpoint),
 ]

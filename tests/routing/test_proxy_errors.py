@@ -235,6 +235,27 @@ def test_a_declared_huge_body_is_413_without_being_read(proxy):
     assert record.status_code == 413
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/completions"), ("GET", "/models/assistant"), ("POST", "/chat/completions/")],
+)
+def test_unknown_endpoints_are_json_404s_in_the_contract_shape(proxy, method, path):
+    response = httpx.request(
+        method, proxy.url + path, headers={"Authorization": f"Bearer {proxy.secret}"}, timeout=20
+    )
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+    assert proxy.all_bodies() == []
+
+
+def test_a_wrong_method_is_a_json_405(proxy):
+    response = httpx.get(
+        proxy.url + "/chat/completions", headers={"Authorization": f"Bearer {proxy.secret}"}
+    )
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+
+
 def test_model_not_allowed_for_the_key_and_unknown_models_are_403(proxy):
     _, secret = issue_key(models=["embed"])
     with pytest.raises(openai.PermissionDeniedError) as caught:
