@@ -20,8 +20,18 @@ from keys.models import ApiKey, Team
 CHANGE_KEY = ["%(app_label)s.change_%(model_name)s"]
 
 
+class SlugLookupField(serializers.SlugRelatedField):
+    """A related object by one of its text fields. A value PostgreSQL text cannot hold (NUL)
+    matches nothing: refused as invalid here instead of failing the query (a 500)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def _users_field(**kwargs: Any) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+    return SlugLookupField(
         slug_field="username",
         queryset=get_user_model().objects.filter(is_active=True),
         many=True,
@@ -57,7 +67,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    team = SlugLookupField(slug_field="slug", queryset=Team.objects.all())
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     rotated_from = serializers.SlugRelatedField(slug_field="prefix", read_only=True)
     allowed_models = serializers.ListField(child=serializers.CharField(), required=False)
