@@ -82,6 +82,23 @@ async def _release(
     return released
 
 
+def _choices(chunk: dict[str, Any]) -> list[Any]:
+    """The chunk's choices; a shape no OpenAI-compatible backend sends ends the stream."""
+    choices = chunk.get("choices")
+    if choices is None:
+        return []
+    if not isinstance(choices, list):
+        raise SseError("choices is not a list")
+    return choices
+
+
+def _index(holder: dict[str, Any]) -> int:
+    index = holder.get("index", 0)
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise SseError("index is not an integer")
+    return index
+
+
 async def _restore_chunk(
     chunk: dict[str, Any],
     restorer: StreamRestorer,
@@ -89,10 +106,10 @@ async def _restore_chunk(
     out: StreamOutcome,
 ) -> None:
     """Restore placeholders in one chunk's deltas, in place; flush a choice at its finish."""
-    for choice in chunk.get("choices") or []:
+    for choice in _choices(chunk):
         if not isinstance(choice, dict):
             continue
-        index = choice.get("index", 0)
+        index = _index(choice)
         keys = out.keys.setdefault(index, set())
         delta = choice.get("delta")
         if isinstance(delta, dict):
@@ -101,10 +118,11 @@ async def _restore_chunk(
                     out.chars += len(delta[name])
                     keys.add((index, name))
                     delta[name] = await _release((index, name), delta[name], restorer, scanner)
-            for call in delta.get("tool_calls") or []:
+            calls = delta.get("tool_calls") or []
+            for call in calls if isinstance(calls, list) else ():
                 function = call.get("function") if isinstance(call, dict) else None
                 if isinstance(function, dict) and isinstance(function.get("arguments"), str):
-                    key = (index, "tool", call.get("index", 0))
+                    key = (index, "tool", _index(call))
                     keys.add(key)
                     function["arguments"] = restorer.feed(key, function["arguments"])
             legacy = delta.get("function_call")  # pre-tools clients still stream this shape
@@ -146,7 +164,7 @@ async def _flush_choice(
 
 
 def _count_chars(chunk: dict[str, Any], out: StreamOutcome) -> None:
-    for choice in chunk.get("choices") or []:
+    for choice in _choices(chunk):
         if not isinstance(choice, dict):
             continue
         delta = choice.get("delta")
@@ -219,5 +237,9 @@ async def relay_stream(
         MaskingError,
     ) as exc:
         logger.warning("stream from backend broke: %s", type(exc).__name__)
+        out.status_code, out.error_code = 502, "upstream_error"
+        yield emit(STREAM_ERROR)
+    except Exception as exc:
+        logger.error("stream relay failed: %s", type(exc).__name__)
         out.status_code, out.error_code = 502, "upstream_error"
         yield emit(STREAM_ERROR)

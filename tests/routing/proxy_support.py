@@ -81,6 +81,14 @@ class _Handler(BaseHTTPRequestHandler):
                 }
             )
             mode = up.mode
+        if mode == "raw":  # whatever the test set, byte for byte (a broken or hostile backend)
+            status, content_type, payload = up.raw
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return None
         if mode == "500":
             return self._json(500, {"error": {"message": "boom", "type": "server_error"}})
         if mode == "429":
@@ -231,6 +239,7 @@ class RecordingUpstream:
             self.stream_pieces = 8
             self.disconnects = 0
             self.set_cookie = ""  # sent with every JSON answer when set
+            self.raw: tuple[int, str, bytes] = (200, "application/json", b"{}")  # mode "raw"
 
     def bodies(self) -> list[dict[str, Any]]:
         with self.lock:

@@ -139,3 +139,34 @@ def test_a_stream_is_cut_when_the_backends_total_timeout_passes(proxy):
     assert 1.5 <= elapsed < 3.0  # cut at the first chunk after the deadline
     (record,) = proxy.records(1)
     assert (record.status_code, record.error_code) == (502, "upstream_error")
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        b'{"choices": true}',
+        b'{"choices": [{"index": [], "delta": {"content": "x"}}]}',
+        b'{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": {}, "function": '
+        b'{"arguments": "{}"}}]}}]}',
+    ],
+)
+def test_a_malformed_event_ends_the_stream_with_an_error_event(proxy, event):
+    # Before: a TypeError inside the relay cut the connection mid-body (no error event). The
+    # prompt holds an address, so the events go through restoring.
+    proxy.up.cloud.mode = "raw"
+    proxy.up.cloud.raw = (200, "text/event-stream", b"data: " + event + b"\n\n")
+    response = httpx.post(
+        proxy.url + "/chat/completions",
+        json={
+            "model": "assistant",
+            "messages": [{"role": "user", "content": "Mail anna@example.kz the story."}],
+            "stream": True,
+        },
+        headers={"Authorization": f"Bearer {proxy.secret}"},
+        timeout=20,
+    )
+    text = response.text
+    assert response.status_code == 200
+    assert text.rstrip().endswith('"upstream_error"}}')
+    (record,) = proxy.records(1)
+    assert (record.status_code, record.error_code) == (502, "upstream_error")
