@@ -155,40 +155,12 @@ def _with_headers(response: HttpResponseBase, headers: dict[str, str]) -> HttpRe
     return response
 
 
-_rules: dict[int, Any] = {}
-
-
-def _entity_rules(active: ActivePolicy) -> Any:
-    rules = _rules.get(active.version)
-    if rules is None:
-        rules = _rules[active.version] = active.policy.entity_rules()
-    return rules
-
-
-_output: dict[int, frozenset[str]] = {}
-
-
-def _output_entities(active: ActivePolicy) -> frozenset[str]:
-    """Entities of the categories the policy scans in answers too (options.output_scan)."""
-    entities = _output.get(active.version)
-    if entities is None:
-        policy = active.policy
-        entities = frozenset(
-            e
-            for c in policy.categories
-            if c.name in policy.options.output_scan
-            for e in c.all_entities()
-        )
-        _output[active.version] = entities
-    return entities
-
-
 async def _scan_answer(ex: Exchange, payload: dict[str, Any], masked: Masked) -> int:
     """Output scanning of a JSON answer, in place; returns how many values were masked."""
     from routing.detection import get_detector
 
     assert ex.active is not None  # noqa: S101
-    entities = _output_entities(ex.active)
+    entities = ex.active.output_entities
     total = 0
     for choice in payload.get("choices") or []:
         message = choice.get("message") if isinstance(choice, dict) else None
@@ -212,7 +184,7 @@ def _stream_scanner(ex: Exchange, masked: Masked) -> OutputScanner | None:
     from routing.detection import get_detector
 
     assert ex.active is not None  # noqa: S101
-    entities = _output_entities(ex.active)
+    entities = ex.active.output_entities
     if not entities:
         return None
     return OutputScanner(
@@ -225,7 +197,7 @@ def _mask(ex: Exchange, candidate: engine.Candidate) -> Masked:
     return mask_request(
         ex.req.body,
         ex.scan,
-        rules=_entity_rules(ex.active),
+        rules=ex.active.entity_rules,
         external=candidate.external,
         hash_key=settings.KORDON_HASH_KEY.encode(),
     )
@@ -456,7 +428,7 @@ async def _json_response(
         payload = (
             restore_json_response(reply.payload, masked.vault) if masked.vault else reply.payload
         )
-        if ex.req.endpoint == "chat" and _output_entities(ex.active):
+        if ex.req.endpoint == "chat" and ex.active.output_entities:
             found = await _scan_answer(ex, payload, masked)
             if found:
                 masked.actions["output_redact"] = masked.actions.get("output_redact", 0) + found

@@ -9,6 +9,7 @@ Fail closed: no published policy, or a stamp/version that cannot be read → Pol
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from django.db import connection
 
 from routing.policy.document import Policy, parse_policy
 from routing.policy.stamp import policy_stamp, policy_stamp_forget, shared_stamp
+from routing.privacy import MaskRule
 
 CHECK_INTERVAL = 1.0  # seconds between stamp checks per process
 
@@ -38,6 +40,24 @@ class ActivePolicy:
     policy: Policy
     custom: Any  # routing.detection.CustomMatchers | None (None: no custom categories)
     content_hash: str = ""
+
+    # Worked out once per loaded version, on the object itself: a version number alone does
+    # not name a document (a restored or reset database reuses numbers).
+    @functools.cached_property
+    def entity_rules(self) -> dict[str, MaskRule]:
+        """ENTITY -> masking rule (what masking consumes); read-only."""
+        return self.policy.entity_rules()
+
+    @functools.cached_property
+    def output_entities(self) -> frozenset[str]:
+        """Entities of the categories scanned in answers too (options.output_scan)."""
+        policy = self.policy
+        return frozenset(
+            e
+            for c in policy.categories
+            if c.name in policy.options.output_scan
+            for e in c.all_entities()
+        )
 
 
 class _Cache:

@@ -236,3 +236,27 @@ def test_key_last_used_is_recorded_off_the_hot_path(proxy, wait_until):
     assert ApiKey.objects.get(pk=proxy.key.pk).last_used_at is None
     proxy.client().chat.completions.create(model="assistant", messages=MESSAGES)
     wait_until(lambda: ApiKey.objects.get(pk=proxy.key.pk).last_used_at is not None)
+
+
+def test_a_reused_version_number_is_obeyed_with_its_new_content(proxy):
+    # A restored or reset database numbers versions afresh: version 1 may come back as another
+    # document. What a worker derives from a policy must follow the document, not the number.
+    import time
+
+    from routing.models import PolicyVersion
+    from tests.routing.conftest import publish
+
+    proxy.up.cloud.reply = "write to leak@evil.example.org"
+    messages = [{"role": "user", "content": "Who should I ask?"}]
+    first = proxy.client().chat.completions.create(model="assistant", messages=messages)
+    assert "leak@evil.example.org" in first.choices[0].message.content  # no output scan in v1
+    PolicyVersion.objects.all().delete()
+    number = publish({**proxy.document, "options": {"output_scan": ["contact"]}})
+    assert number == 1
+    time.sleep(1.2)
+    try:
+        again = proxy.client().chat.completions.create(model="assistant", messages=messages)
+        assert "leak@evil.example.org" not in again.choices[0].message.content
+    finally:
+        publish(proxy.document)
+        time.sleep(1.2)
