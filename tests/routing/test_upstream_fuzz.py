@@ -135,3 +135,51 @@ def test_generated_backend_answers_never_fail_the_gateway(proxy):
     probe()
     records = {str(r.id): r.status_code for r in proxy.records(len(answered))}
     assert {rid: records[rid] for rid in answered} == answered
+
+
+embeddings_answer = st.tuples(
+    st.sampled_from([200, 200, 200, 400, 429, 500]),
+    st.just("application/json"),
+    st.one_of(
+        _maybe(
+            {
+                "data": st.one_of(
+                    st.lists(_maybe({"embedding": odd, "index": odd, "object": odd}), max_size=2),
+                    odd,
+                ),
+                "usage": odd,
+                "model": odd,
+            }
+        ).map(lambda a: json.dumps(a).encode()),
+        st.binary(max_size=40),
+    ),
+)
+
+
+def test_generated_embeddings_answers_never_fail_the_gateway(proxy):
+    answered: dict[str, int] = {}
+
+    @settings(
+        max_examples=100,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(embeddings_answer)
+    def probe(answer: tuple[int, str, bytes]) -> None:
+        proxy.up.local.mode = "raw"  # kz-local is the one backend serving the embed alias
+        proxy.up.local.raw = answer
+        response = httpx.post(
+            proxy.url + "/embeddings",
+            json={"model": "embed", "input": ["anna.petrova@example.kz", "plain"]},
+            headers={"Authorization": f"Bearer {proxy.secret}"},
+            timeout=20,
+        )
+        assert response.status_code in CLIENT_STATUSES, (response.status_code, response.text)
+        if response.status_code != 200:
+            assert {"message", "type", "code"} <= set(response.json()["error"])
+        answered[response.headers["x-request-id"]] = response.status_code
+
+    probe()
+    records = {str(r.id): r.status_code for r in proxy.records(len(answered))}
+    assert {rid: records[rid] for rid in answered} == answered
