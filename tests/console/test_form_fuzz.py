@@ -8,13 +8,14 @@ text, lists where one value belongs) under the field names the console's forms u
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from keys import forms as key_forms
 from routing import forms as policy_forms
 from routing.policy import services
 from tests.factories import issue_key
+from tests.generated import probe_settings
 from tests.routing.policy_fixtures import contract_doc
 
 FORMS = [
@@ -114,12 +115,7 @@ def test_generated_form_posts_never_fail_a_page(client_for, world, persona):
     client = client_for(persona)
     paths = _paths(world)
 
-    @settings(
-        max_examples=250,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @probe_settings(250)
     @given(st.sampled_from(paths), form_data, st.booleans())
     def probe(path: str, data: dict[str, object], htmx: bool) -> None:
         headers = {"HX-Request": "true"} if htmx else {}

@@ -8,8 +8,10 @@ bidi controls, huge numbers, malformed dates and cursors.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.generated import probe_settings
 
 PAGES = [
     "/",
@@ -41,12 +43,7 @@ value = st.one_of(
 def test_generated_query_strings_never_fail_a_page(client_for, persona):
     client = client_for(persona)
 
-    @settings(
-        max_examples=120,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @probe_settings(120)
     @given(st.sampled_from(PAGES), st.dictionaries(st.sampled_from(PARAMS), value, max_size=4))
     def probe(page: str, query: dict[str, str]) -> None:
         response = client.get(page, query)

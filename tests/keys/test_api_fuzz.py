@@ -12,38 +12,25 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
+from keys.api import ApiKeySerializer, TeamSerializer
 from tests.factories import issue_key
+from tests.generated import json_leaves, json_values, probe_settings
 
-leaf = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**80), max_value=2**80),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=30),
-    st.sampled_from(["NaN", "1e999", "-0", "\u0000", "\u202eabc", "risk", "2026-13-45", "P1D"]),
-)
-value = st.recursive(
-    leaf,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=2)
-    ),
-    max_leaves=5,
-)
-TEAM_FIELDS = ["name", "leads", "members", "rpm_limit", "tpm_limit", "monthly_budget_usd"]
-KEY_FIELDS = [
-    "team",
-    "name",
-    "allowed_models",
-    "rpm_limit",
-    "tpm_limit",
-    "monthly_budget_usd",
-    "tags",
-    "expires_at",
-]
+value = json_values(json_leaves("NaN", "risk", "2026-13-45", "P1D"), max_leaves=5)
+
+
+def _writable(serializer: type[serializers.Serializer]) -> list[str]:
+    """The fields a caller may send: the serializer's own, so a new field is fuzzed too."""
+    return [name for name, f in serializer().fields.items() if not f.read_only]
+
+
+TEAM_FIELDS = _writable(TeamSerializer)
+KEY_FIELDS = _writable(ApiKeySerializer)
 CALLS = ["team create", "team patch", "key create", "key patch", "revoke", "rotate"]
 
 
@@ -66,12 +53,7 @@ def test_generated_management_bodies_never_fail_the_server(user_for, lead_team):
     client.force_login(user_for("admin"))
     key, _ = issue_key(lead_team, "scoring")
 
-    @settings(
-        max_examples=300,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @probe_settings(300)
     @given(
         st.sampled_from(CALLS),
         st.one_of(_body(TEAM_FIELDS), _body(KEY_FIELDS), value),

@@ -12,11 +12,12 @@ import copy
 import re
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from routing.policy.document import PolicyInvalid, parse_policy
 from routing.policy.serialize import to_document
+from tests.generated import json_leaves, json_values, probe_settings
 from tests.routing.policy_fixtures import contract_doc
 
 # Plain steps (`backends[0].models.qwen2.5:7b`); any other key is one JSON-quoted step.
@@ -25,21 +26,7 @@ _NAME = r"[\w.:/-]+"
 PATH = re.compile(rf"^(document|({_NAME}|{_STEP})({_STEP}|\.{_NAME})*)$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-leaf = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**64), max_value=2**64),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30),
-    st.sampled_from(["(a+)+$", "\\", "[", "(?P<x>", "a{99999}", "\u0000", "echo://", "external"]),
-)
-value = st.recursive(
-    leaf,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
+value = json_values(json_leaves("\\", "[", "(?P<x>", "a{99999}", "echo://", "external", nan=True))
 
 
 def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -76,7 +63,7 @@ def broken_documents(draw: st.DrawFn) -> dict[str, Any]:
     return doc
 
 
-@settings(max_examples=400, deadline=None, database=None)
+@probe_settings(400)
 @given(broken_documents())
 def test_broken_documents_are_refused_path_by_path_or_accepted_whole(doc):
     try:

@@ -14,8 +14,10 @@ import json
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.generated import json_leaves, json_values, probe_settings
 
 CONTRACT_STATUSES = {200, 400, 403, 413, 429, 502, 503}
 CONTRACT_CODES = {
@@ -42,21 +44,7 @@ NASTY_TEXT = [
     " " * 3000,
 ]
 
-json_leaf = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=40),
-    st.sampled_from(NASTY_TEXT),
-)
-json_value = st.recursive(
-    json_leaf,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
+json_value = json_values(json_leaves(*NASTY_TEXT, text_size=40), max_leaves=12)
 text = st.one_of(st.text(max_size=200), st.sampled_from(NASTY_TEXT))
 content_part = st.one_of(
     st.fixed_dictionaries({"type": st.just("text"), "text": st.one_of(text, json_value)}),
@@ -136,12 +124,7 @@ def test_generated_hostile_bodies_get_contract_answers(proxy):
     answered: dict[str, int] = {}  # X-Request-Id -> status the caller saw
     statuses: list[int] = []
 
-    @settings(
-        max_examples=300,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @probe_settings(300)
     @given(raw_body)
     def probe(case: tuple[str, bytes]) -> None:
         path, raw = case

@@ -11,24 +11,18 @@ restoring runs on every answer.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.generated import json_leaves, json_values, optional_fields, probe_settings
 
 PROMPT = "Write to anna.petrova@example.kz about the order."
 CLIENT_STATUSES = {200, 400, 502}
 
-odd = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**64), max_value=2**64),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=20),
-    st.sampled_from(["<EMAIL_ADDRESS_1>", "<EMAIL_", "ADDRESS_1>", "\ud800", "\u0000"]),
-    st.lists(st.integers(), max_size=2),
-    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+odd = json_values(
+    json_leaves("<EMAIL_ADDRESS_1>", "<EMAIL_", "ADDRESS_1>", text_size=20), max_leaves=3
 )
 content = st.one_of(
     st.sampled_from(["Hi <EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_1", "_1> done", "<EMAIL_ADDRESS_9>"]),
@@ -36,41 +30,45 @@ content = st.one_of(
 )
 
 
-def _maybe(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.fixed_dictionaries({}, optional=fields)
-
-
-choice_json = _maybe(
+choice_json = optional_fields(
     {
         "index": st.one_of(st.just(0), odd),
-        "message": st.one_of(_maybe({"role": odd, "content": content, "tool_calls": odd}), odd),
+        "message": st.one_of(
+            optional_fields({"role": odd, "content": content, "tool_calls": odd}), odd
+        ),
         "finish_reason": st.one_of(st.just("stop"), odd),
     }
 )
 json_answer = st.one_of(
-    _maybe(
+    optional_fields(
         {
             "id": odd,
             "choices": st.one_of(st.lists(choice_json, max_size=2), odd),
             "usage": st.one_of(
-                _maybe({"prompt_tokens": odd, "completion_tokens": odd, "total_tokens": odd}), odd
+                optional_fields(
+                    {"prompt_tokens": odd, "completion_tokens": odd, "total_tokens": odd}
+                ),
+                odd,
             ),
             "error": odd,
         }
     ),
     odd,
 )
-choice_chunk = _maybe(
+choice_chunk = optional_fields(
     {
         "index": st.one_of(st.just(0), st.just(1), odd),
         "delta": st.one_of(
-            _maybe({"content": content, "role": odd, "tool_calls": odd, "refusal": content}), odd
+            optional_fields(
+                {"content": content, "role": odd, "tool_calls": odd, "refusal": content}
+            ),
+            odd,
         ),
         "finish_reason": st.one_of(st.none(), st.just("stop"), odd),
     }
 )
 chunk = st.one_of(
-    _maybe(
+    optional_fields(
         {"choices": st.one_of(st.lists(choice_chunk, max_size=2), odd), "usage": odd, "error": odd}
     ),
     odd,
@@ -99,12 +97,7 @@ upstream_answer = st.one_of(
 def test_generated_backend_answers_never_fail_the_gateway(proxy):
     answered: dict[str, int] = {}
 
-    @settings(
-        max_examples=200,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @probe_settings(200)
     @given(upstream_answer, st.booleans())
     def probe(answer: tuple[int, str, bytes], stream: bool) -> None:
         proxy.up.cloud.mode = "raw"
@@ -141,10 +134,12 @@ embeddings_answer = st.tuples(
     st.sampled_from([200, 200, 200, 400, 429, 500]),
     st.just("application/json"),
     st.one_of(
-        _maybe(
+        optional_fields(
             {
                 "data": st.one_of(
-                    st.lists(_maybe({"embedding": odd, "index": odd, "object": odd}), max_size=2),
+                    st.lists(
+                        optional_fields({"embedding": odd, "index": odd, "object": odd}), max_size=2
+                    ),
                     odd,
                 ),
                 "usage": odd,
@@ -159,12 +154,7 @@ embeddings_answer = st.tuples(
 def test_generated_embeddings_answers_never_fail_the_gateway(proxy):
     answered: dict[str, int] = {}
 
-    @settings(
-        max_examples=100,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    @probe_settings(100)
     @given(embeddings_answer)
     def probe(answer: tuple[int, str, bytes]) -> None:
         proxy.up.local.mode = "raw"  # kz-local is the one backend serving the embed alias
