@@ -92,11 +92,16 @@ class MethodNotAllowed(ProxyError):
     message = "Method not allowed."
 
 
+class ModelNotFound(ProxyError):
+    status, type, code = 404, "invalid_request_error", "model_not_found"
+    message = "No such model for this key."
+
+
 class UnknownEndpoint(ProxyError):
     status, type, code = 404, "invalid_request_error", "not_found"
     message = (
         "Unknown endpoint. Kordon serves POST /v1/chat/completions, POST /v1/embeddings "
-        "and GET /v1/models."
+        "GET /v1/models and GET /v1/models/{model}."
     )
 
 

@@ -506,31 +506,3 @@ class ChatCompletions(ProxyView):
 class Embeddings(ProxyView):
     async def post(self, request: Request) -> HttpResponseBase:
         return await _handle(request, "embeddings")
-
-
-class Models(ProxyView):
-    async def get(self, request: Request) -> HttpResponseBase:
-        key: KeyInfo = request.auth
-        started = time.perf_counter()
-        caller = recorder.Caller(team=key.team_slug, team_id=key.team_id, key_prefix=key.prefix)
-        try:
-            active = await active_policy()
-        except PolicyUnavailable:
-            active = None
-        aliases = [a for a in active.policy.aliases() if key.may_use(a)] if active else []
-        record_id = await recorder.write_final(
-            caller=caller,
-            endpoint="models",
-            model_requested="",
-            stream=False,
-            status_code=200,
-            error_code="",
-            latency_ms=(time.perf_counter() - started) * 1000,
-            policy_version=active.version if active else None,
-        )
-        data = [{"id": a, "object": "model", "created": 0, "owned_by": "kordon"} for a in aliases]
-        response = HttpResponse(
-            orjson.dumps({"object": "list", "data": data}), content_type="application/json"
-        )
-        response["X-Request-Id"] = str(record_id)
-        return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
 
-from routing import errors, proxy
+from routing import catalog, errors, proxy
 
 
 async def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
@@ -16,6 +16,7 @@ async def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse
 urlpatterns = [
     path("chat/completions", proxy.ChatCompletions.as_view(), name="proxy_chat_completions"),
     path("embeddings", proxy.Embeddings.as_view(), name="proxy_embeddings"),
-    path("models", proxy.Models.as_view(), name="proxy_models"),
+    path("models", catalog.Models.as_view(), name="proxy_models"),
+    path("models/<path:model>", catalog.Model.as_view(), name="proxy_model"),
     re_path(r"^(?P<rest>.*)$", unknown_endpoint),
 ]

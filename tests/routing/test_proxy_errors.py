@@ -237,7 +237,7 @@ def test_a_declared_huge_body_is_413_without_being_read(proxy):
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("POST", "/completions"), ("GET", "/models/assistant"), ("POST", "/chat/completions/")],
+    [("POST", "/completions"), ("GET", "/files/file-1"), ("POST", "/chat/completions/")],
 )
 def test_unknown_endpoints_are_json_404s_in_the_contract_shape(proxy, method, path):
     response = httpx.request(
