@@ -40,8 +40,15 @@ class SseParser:
 
     def __init__(self) -> None:
         self._buffer = b""
+        self._held_cr = False
 
     def feed(self, chunk: bytes) -> Iterator[SseEvent]:
+        if self._held_cr:
+            chunk, self._held_cr = b"\r" + chunk, False
+        if chunk.endswith(b"\r"):
+            # A CRLF split across two reads must stay one line ending, not become two
+            # (a blank line, which would end the event early): wait for the next byte.
+            chunk, self._held_cr = chunk[:-1], True
         self._buffer += chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         while True:
             end = self._buffer.find(b"\n\n")
@@ -56,6 +63,8 @@ class SseParser:
 
     def close(self) -> Iterator[SseEvent]:
         """Flush a final event that was not followed by a blank line."""
+        if self._held_cr:
+            yield from self.feed(b"\n")
         block, self._buffer = self._buffer.strip(b"\n"), b""
         if block:
             event = _parse_block(block)
