@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 from pathlib import Path
 
 import dj_database_url
@@ -188,6 +189,16 @@ KORDON_CONSOLE_MAX_BODY_BYTES = env_int(
 # visible first, the disk flush follows within a fraction of a second (PostgreSQL
 # synchronous_commit=off, SQLite synchronous=NORMAL); a database crash may lose that fraction.
 KORDON_AUDIT_SYNC_COMMIT = env_bool("KORDON_AUDIT_SYNC_COMMIT", default=True)
+# Extra CA certificates (PEM) trusted for https:// backends besides the public roots: an
+# in-country model server behind the organisation's own CA (routing/backend_tls.py).
+KORDON_BACKEND_CA_FILE = os.environ.get("KORDON_BACKEND_CA_FILE", "")
+if KORDON_BACKEND_CA_FILE:
+    try:
+        ssl.create_default_context(cafile=KORDON_BACKEND_CA_FILE)
+    except (OSError, ssl.SSLError) as error:
+        raise ImproperlyConfigured(
+            f"KORDON_BACKEND_CA_FILE: no PEM certificates could be loaded ({type(error).__name__})"
+        ) from None
 KORDON_REQUIRE_SERVICES = env_bool("KORDON_REQUIRE_SERVICES", default=False)
 KORDON_DEMO = env_bool("KORDON_DEMO", default=LOCAL_MODE)
 

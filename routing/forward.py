@@ -27,6 +27,7 @@ import httpx
 import orjson
 from httpx_aiohttp import AiohttpTransport
 
+from routing.backend_tls import backend_ssl_context
 from routing.policy.document import Backend
 from routing.sse import SseEvent, SseParser
 
@@ -170,6 +171,7 @@ def _pool(backend: Backend) -> _Pool:
             pool=backend.connect_timeout,
         )
         transport = AiohttpTransport(
+            verify=backend_ssl_context(),
             limits=httpx.Limits(max_connections=cap, max_keepalive_connections=min(cap, 256)),
             trust_env=False,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -218,14 +219,21 @@ class _Server(ThreadingHTTPServer):
 class RecordingUpstream:
     """An OpenAI-compatible upstream on 127.0.0.1 that records what reached it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: tuple[str, str] | None = None) -> None:
+        """`tls`: (certificate chain, key) PEM files to serve https:// with."""
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.reset()
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.owner = self
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}/v1"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.port}/v1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
