@@ -21,6 +21,12 @@ def _model_object(alias: str) -> dict[str, Any]:
     return {"id": alias, "object": "model", "created": 0, "owned_by": "kordon"}
 
 
+def _answer(payload: dict[str, Any], record_id: str) -> HttpResponse:
+    response = HttpResponse(orjson.dumps(payload), content_type="application/json")
+    response["X-Request-Id"] = record_id
+    return response
+
+
 async def _usable_aliases(key: KeyInfo) -> tuple[list[str], int | None]:
     """The aliases this key may use under the active policy, and that policy's version."""
     try:
@@ -51,10 +57,7 @@ class Models(ProxyView):
         started = time.perf_counter()
         aliases, version = await _usable_aliases(request.auth)
         record_id = await _record_models_call(request.auth, started, version)
-        payload = {"object": "list", "data": [_model_object(a) for a in aliases]}
-        response = HttpResponse(orjson.dumps(payload), content_type="application/json")
-        response["X-Request-Id"] = record_id
-        return response
+        return _answer({"object": "list", "data": [_model_object(a) for a in aliases]}, record_id)
 
 
 class Model(ProxyView):
@@ -71,6 +74,4 @@ class Model(ProxyView):
         )
         if status != 200:
             return errors.error_response(errors.ModelNotFound(), {"X-Request-Id": record_id})
-        response = HttpResponse(orjson.dumps(_model_object(model)), content_type="application/json")
-        response["X-Request-Id"] = record_id
-        return response
+        return _answer(_model_object(model), record_id)

@@ -100,7 +100,7 @@ class ModelNotFound(ProxyError):
 class UnknownEndpoint(ProxyError):
     status, type, code = 404, "invalid_request_error", "not_found"
     message = (
-        "Unknown endpoint. Kordon serves POST /v1/chat/completions, POST /v1/embeddings "
+        "Unknown endpoint. Kordon serves POST /v1/chat/completions, POST /v1/embeddings, "
         "GET /v1/models and GET /v1/models/{model}."
     )
 
