@@ -69,10 +69,14 @@ class Exchange:
     overlapped: bool = False
     segments: list[Segment] = field(default_factory=list)
 
+    def to_client(self, gateway: int) -> list[Segment]:
+        """What the gateway sent to this request's client."""
+        return [s for s in self.segments if s.src == gateway and s.dst == self.client_port]
+
     def answered_at(self, gateway: int) -> float:
         """When the gateway last sent to this request's client (its arrival, if never)."""
-        sent = [s.at for s in self.segments if s.src == gateway and s.dst == self.client_port]
-        return sent[-1] if sent else self.at
+        sent = self.to_client(gateway)
+        return sent[-1].at if sent else self.at
 
 
 def segments(path: Path) -> Iterator[Segment]:
@@ -133,23 +137,18 @@ def exchanges(captured: Iterable[Segment], gateway: int) -> list[Exchange]:
             continue
         if found:
             current = found[-1]
-            if (
-                s.src == gateway
-                and s.dst == current.client_port
-                and b"text/event-stream" in (s.payload)
-            ):
-                current.stream = True
+            if s.src == gateway and s.dst == current.client_port:
+                current.stream = current.stream or b"text/event-stream" in s.payload
             current.segments.append(s)
     return found
 
 
 def _answer_ended(ex: Exchange, gateway: int) -> bool:
-    to_client = [s.payload for s in ex.segments if s.src == gateway and s.dst == ex.client_port]
+    to_client = ex.to_client(gateway)
     if not to_client:
         return False
-    if not ex.stream:
-        return True
-    return b"data: [DONE]" in to_client[-1] or to_client[-1].endswith(b"0\r\n\r\n")
+    last = to_client[-1].payload
+    return not ex.stream or b"data: [DONE]" in last or last.endswith(b"0\r\n\r\n")
 
 
 def milestones(ex: Exchange, gateway: int, upstream: int) -> dict[str, float]:
@@ -164,7 +163,7 @@ def milestones(ex: Exchange, gateway: int, upstream: int) -> dict[str, float]:
     inserts = [s for s in before if s.dst == POSTGRES_PORT]
     replies = [s for s in before if s.src == POSTGRES_PORT]
     from_up = [s for s in ex.segments if s.src == upstream and s.at > forwarded]
-    to_client = [s for s in ex.segments if s.src == gateway and s.dst == ex.client_port]
+    to_client = ex.to_client(gateway)
     times = {"upstream request": forwarded}
     if inserts:
         times["insert sent"] = inserts[-1].at
