@@ -59,7 +59,7 @@ class Segment:
 
 
 @dataclass(slots=True)
-class Exchange:
+class CapturedRequest:
     """One client request to the gateway and what every process sent until the next one."""
 
     client_port: int
@@ -118,9 +118,9 @@ def find_ports(captured: Iterable[Segment]) -> tuple[int, int]:
     return max(gateways)[1], up
 
 
-def exchanges(captured: Iterable[Segment], gateway: int) -> list[Exchange]:
+def exchanges(captured: Iterable[Segment], gateway: int) -> list[CapturedRequest]:
     """The gateway's requests in order, each with every segment sent until the next began."""
-    found: list[Exchange] = []
+    found: list[CapturedRequest] = []
     for s in captured:
         if s.dst == gateway and s.payload.startswith(CHAT_REQUEST):
             if found:
@@ -128,12 +128,12 @@ def exchanges(captured: Iterable[Segment], gateway: int) -> list[Exchange]:
                 # Still in flight: the previous answer had not ended when this request came.
                 if not _answer_ended(previous, gateway):
                     previous.overlapped = True
-                    found.append(Exchange(s.src, s.at, overlapped=True))
+                    found.append(CapturedRequest(s.src, s.at, overlapped=True))
                     continue
                 idle = s.at - previous.answered_at(gateway)
-                found.append(Exchange(s.src, s.at, idle_before=idle))
+                found.append(CapturedRequest(s.src, s.at, idle_before=idle))
             else:
-                found.append(Exchange(s.src, s.at, idle_before=float("inf")))
+                found.append(CapturedRequest(s.src, s.at, idle_before=float("inf")))
             continue
         if found:
             current = found[-1]
@@ -143,7 +143,7 @@ def exchanges(captured: Iterable[Segment], gateway: int) -> list[Exchange]:
     return found
 
 
-def _answer_ended(ex: Exchange, gateway: int) -> bool:
+def _answer_ended(ex: CapturedRequest, gateway: int) -> bool:
     to_client = ex.to_client(gateway)
     if not to_client:
         return False
@@ -151,7 +151,7 @@ def _answer_ended(ex: Exchange, gateway: int) -> bool:
     return not ex.stream or b"data: [DONE]" in last or last.endswith(b"0\r\n\r\n")
 
 
-def milestones(ex: Exchange, gateway: int, upstream: int) -> dict[str, float]:
+def milestones(ex: CapturedRequest, gateway: int, upstream: int) -> dict[str, float]:
     """Each milestone's time after the request reached the gateway, in ms (the ones it had)."""
     sent_up = [s for s in ex.segments if s.dst == upstream and KORDON_AGENT in s.payload.lower()]
     if not sent_up:
@@ -182,8 +182,12 @@ def milestones(ex: Exchange, gateway: int, upstream: int) -> dict[str, float]:
     return {name: (at - ex.at) * 1000 for name, at in times.items()}
 
 
-def grouped(found: list[Exchange]) -> dict[str, list[Exchange]]:
-    groups: dict[str, list[Exchange]] = {"json back to back": [], "json paced": [], "stream": []}
+def grouped(found: list[CapturedRequest]) -> dict[str, list[CapturedRequest]]:
+    groups: dict[str, list[CapturedRequest]] = {
+        "json back to back": [],
+        "json paced": [],
+        "stream": [],
+    }
     for ex in found:
         if ex.overlapped:
             continue
