@@ -58,21 +58,50 @@ def wait_http(url: str, expect: tuple[int, ...], timeout: float = 60) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def environment() -> tuple[dict[str, str], str]:
-    env = dict(os.environ)
+# A deployment's own places. The bench publishes a policy, makes a team and a key and writes
+# audit records: in a deployment's database that would put a bench policy in front of its running
+# servers (they load a new version within 2 s) and fake records into its trail. So the bench
+# never inherits them; it has its own (KORDON_BENCH_DATABASE_URL, KORDON_BENCH_REDIS_URL).
+DEPLOYMENT_VARIABLES = ("DATABASE_URL", "REDIS_URL", "KORDON_VAR_DIR")
+
+
+def bench_environment(
+    environ: dict[str, str], *, postgres_up: bool, redis_up: bool
+) -> dict[str, str]:
+    """The environment Kordon runs under in the bench: the caller's, less its deployment."""
+    env = {name: value for name, value in environ.items() if name not in DEPLOYMENT_VARIABLES}
     env.setdefault("SECRET_KEY", "bench-not-secret")
     env.setdefault("KORDON_KEY_PEPPER", "bench-pepper")
     env.setdefault("KORDON_HASH_KEY", "bench-hash-key")
     env["CLOUD_API_KEY"] = "bench-upstream-key"
     env["KORDON_SERVE_STATIC"] = "0"
     env["LOG_LEVEL"] = "WARNING"
-    if not env.get("DATABASE_URL") and reachable(5432):
-        env["DATABASE_URL"] = os.environ.get("KORDON_BENCH_DATABASE_URL", PG_DEFAULT)
+    env["KORDON_VAR_DIR"] = str(OUT / "var")  # SQLite and local-mode stamps: the bench's own
+    if url := _bench_url(environ, "DATABASE_URL", PG_DEFAULT if postgres_up else ""):
+        env["DATABASE_URL"] = url
+    if url := _bench_url(environ, "REDIS_URL", REDIS_DEFAULT if redis_up else ""):
+        env["REDIS_URL"] = url
+    return env
+
+
+def _bench_url(environ: dict[str, str], name: str, default: str) -> str:
+    """KORDON_BENCH_<name>, else the default: never the same place as this shell's <name>."""
+    bench_name = f"KORDON_BENCH_{name}"
+    url = environ.get(bench_name) or default
+    if url and url.rstrip("/") == environ.get(name, "").rstrip("/"):
+        # No URL in the message: it may hold a password.
+        raise SystemExit(
+            f"make bench: {bench_name} (or its default) is this shell's {name}. The bench "
+            f"publishes its own policy and writes audit records: set {bench_name} to one of "
+            "its own."
+        )
+    return url
+
+
+def environment() -> tuple[dict[str, str], str]:
+    env = bench_environment(dict(os.environ), postgres_up=reachable(5432), redis_up=reachable(6379))
+    if env.get("DATABASE_URL"):
         _create_database(env["DATABASE_URL"])
-    if not env.get("REDIS_URL") and reachable(6379):
-        env["REDIS_URL"] = os.environ.get("KORDON_BENCH_REDIS_URL", REDIS_DEFAULT)
-    if not env.get("DATABASE_URL"):
-        env["KORDON_VAR_DIR"] = str(OUT / "var")
     db = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
     return env, f"{db} + {'Redis' if env.get('REDIS_URL') else 'in-process limits'}"
 

@@ -126,3 +126,45 @@ def test_connections_per_worker_counts_the_accepted_sockets_a_process_holds() ->
         finally:
             for s in clients + accepted:
                 s.close()
+
+
+DEPLOYMENT = {
+    "DATABASE_URL": "postgres://kordon:secret@db.example.internal:5432/kordon",
+    "REDIS_URL": "redis://cache.example.internal:6379/0",
+    "KORDON_VAR_DIR": "/srv/kordon/var",
+    "SECRET_KEY": "deployment-secret",
+}
+
+
+def test_the_bench_never_runs_on_the_deployment_of_the_shell_it_starts_in() -> None:
+    env = bench_run.bench_environment(DEPLOYMENT, postgres_up=True, redis_up=True)
+    assert env["DATABASE_URL"] == bench_run.PG_DEFAULT
+    assert env["REDIS_URL"] == bench_run.REDIS_DEFAULT
+    assert env["KORDON_VAR_DIR"] == str(bench_run.OUT / "var")
+    assert env["SECRET_KEY"] == "deployment-secret"  # the rest of the shell is kept
+
+
+def test_the_bench_uses_its_own_services_or_sqlite_and_local_limits() -> None:
+    own = {
+        **DEPLOYMENT,
+        "KORDON_BENCH_DATABASE_URL": "postgres://postgres@127.0.0.1:5433/bench",
+        "KORDON_BENCH_REDIS_URL": "redis://127.0.0.1:6380/1",
+    }
+    env = bench_run.bench_environment(own, postgres_up=False, redis_up=False)
+    assert env["DATABASE_URL"] == "postgres://postgres@127.0.0.1:5433/bench"
+    assert env["REDIS_URL"] == "redis://127.0.0.1:6380/1"
+    env = bench_run.bench_environment(DEPLOYMENT, postgres_up=False, redis_up=False)
+    assert "DATABASE_URL" not in env  # SQLite in the bench's own folder
+    assert "REDIS_URL" not in env
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "REDIS_URL"])
+def test_a_bench_service_that_is_the_deployments_own_is_refused_without_its_url(
+    name: str,
+) -> None:
+    shared = {**DEPLOYMENT, f"KORDON_BENCH_{name}": DEPLOYMENT[name] + "/"}
+    with pytest.raises(SystemExit) as refused:
+        bench_run.bench_environment(shared, postgres_up=True, redis_up=True)
+    message = str(refused.value)
+    assert f"KORDON_BENCH_{name}" in message and "of its own" in message
+    assert "example.internal" not in message and "secret" not in message
